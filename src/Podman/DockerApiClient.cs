@@ -1,0 +1,146 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace QuayBuilder.Podman;
+
+/// <summary>
+/// The Docker Engine API (v1.41 paths) over a unix socket, for CONTAINER_RUNTIME=docker.
+/// Works against dockerd and against Podman's Docker-compatible endpoints; the latter ignore
+/// <see cref="BuildParameters.Isolation"/>, so unprivileged Podman builds need <see cref="PodmanClient"/>.
+/// </summary>
+public sealed class DockerApiClient : IContainerRuntime
+{
+    private const string Api = "/v1.41";
+
+    private readonly RuntimeConnection _connection;
+
+    public DockerApiClient(string socketPath)
+    {
+        _connection = new RuntimeConnection(socketPath);
+    }
+
+    public string SocketPath => _connection.SocketPath;
+
+    public async Task PingAsync(CancellationToken ct)
+    {
+        await _connection.SendShortAsync(HttpMethod.Get, "/_ping", "Ping of the Docker API", ct).ConfigureAwait(false);
+    }
+
+    public async Task<PodmanInfo> InfoAsync(CancellationToken ct)
+    {
+        var (_, body) = await _connection.SendShortAsync(HttpMethod.Get, $"{Api}/info", "Reading the Docker API's info", ct).ConfigureAwait(false);
+        var info = JsonSerializer.Deserialize(body, PodmanJsonContext.Default.DockerInfo)
+            ?? throw new PodmanException("Reading the Docker API's info failed: the answer was empty.");
+        var rootless = info.SecurityOptions?.Any(o => o.Contains("name=rootless", StringComparison.Ordinal)) ?? false;
+        return new PodmanInfo(info.ServerVersion ?? "unknown", info.Driver ?? "unknown", rootless, info.DefaultRuntime ?? "unknown");
+    }
+
+    public async Task<string> PullAsync(string reference, RegistryAuth? auth, Action<PodmanMessage> onMessage, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(onMessage);
+        var operation = $"Pulling {reference}";
+        var (repository, tag) = ImageName.SplitTag(ImageName.ForPath(reference));
+        var path = $"{Api}/images/create?fromImage={PodmanClient.Query(repository)}" + (tag is null ? string.Empty : $"&tag={PodmanClient.Query(tag)}");
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        AddAuth(request, auth);
+        using (var response = await _connection.SendAsync(request, operation, ct).ConfigureAwait(false))
+        {
+            await _connection.ReadStreamAsync(response, operation, prefixErrors: true, onMessage, ct).ConfigureAwait(false);
+        }
+
+        // The Docker API's pull answer does not name the image id; ask for it.
+        var details = await InspectImageAsync(reference, ct).ConfigureAwait(false)
+            ?? throw new PodmanException($"{operation} reported success but the image is not there; check the runtime's log.");
+        return details.Id;
+    }
+
+    public async Task<string> BuildAsync(
+        BuildParameters parameters,
+        Func<Stream, CancellationToken, Task> writeContext,
+        Action<PodmanMessage> onMessage,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(writeContext);
+        ArgumentNullException.ThrowIfNull(onMessage);
+
+        var query = new StringBuilder($"{Api}/build?t={PodmanClient.Query(ImageName.ForPath(parameters.Tag))}");
+        query.Append("&dockerfile=").Append(PodmanClient.Query(parameters.Dockerfile));
+        query.Append("&rm=1&forcerm=1");
+        if (parameters.CacheFrom.Count > 0)
+        {
+            var list = JsonSerializer.Serialize(parameters.CacheFrom.ToList(), PodmanJsonContext.Default.ListString);
+            query.Append("&cachefrom=").Append(PodmanClient.Query(list));
+        }
+
+        using var content = new ContextContent(writeContext);
+        using var request = new HttpRequestMessage(HttpMethod.Post, query.ToString()) { Content = content };
+        if (parameters.RegistryCredentials.Count > 0)
+        {
+            request.Headers.Add(RegistryAuthHeader.ConfigHeader, RegistryAuthHeader.EncodeConfig(parameters.RegistryCredentials));
+        }
+
+        return await PodmanClient.SendBuildAsync(_connection, request, content, $"Building {parameters.Tag}", onMessage, ct).ConfigureAwait(false);
+    }
+
+    public async Task TagAsync(string image, string repository, string tag, CancellationToken ct)
+    {
+        var path = $"{Api}/images/{ImageName.ForPath(image)}/tag?repo={PodmanClient.Query(repository)}&tag={PodmanClient.Query(tag)}";
+        await _connection.SendShortAsync(HttpMethod.Post, path, $"Tagging {image} as {repository}:{tag}", ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The Docker API pushes a local name, so the image is first tagged as <paramref name="destination"/>.</summary>
+    public async Task PushAsync(string image, string destination, RegistryAuth? auth, Action<PodmanMessage> onMessage, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(onMessage);
+        var operation = $"Pushing {destination}";
+        var (repository, tag) = ImageName.SplitTag(ImageName.ForPath(destination));
+        if (!string.Equals(image, destination, StringComparison.Ordinal))
+        {
+            await TagAsync(image, repository, tag ?? "latest", ct).ConfigureAwait(false);
+        }
+
+        var path = $"{Api}/images/{repository}/push?tag={PodmanClient.Query(tag ?? "latest")}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        // The Docker API refuses a push without the header, even for an open registry.
+        AddAuth(request, auth ?? new RegistryAuth(string.Empty, string.Empty));
+        using var response = await _connection.SendAsync(request, operation, ct).ConfigureAwait(false);
+        await _connection.ReadStreamAsync(response, operation, prefixErrors: true, onMessage, ct).ConfigureAwait(false);
+    }
+
+    public async Task<ImageDetails?> InspectImageAsync(string nameOrId, CancellationToken ct)
+    {
+        var (status, body) = await _connection.SendShortAsync(
+            HttpMethod.Get, $"{Api}/images/{ImageName.ForPath(nameOrId)}/json", $"Inspecting image {nameOrId}", ct, HttpStatusCode.NotFound)
+            .ConfigureAwait(false);
+        return status == HttpStatusCode.NotFound ? null : PodmanClient.ParseInspect(body, nameOrId);
+    }
+
+    public async Task RemoveImageAsync(string nameOrId, CancellationToken ct)
+    {
+        await _connection.SendShortAsync(
+            HttpMethod.Delete, $"{Api}/images/{ImageName.ForPath(nameOrId)}?force=true", $"Removing image {nameOrId}", ct, HttpStatusCode.NotFound)
+            .ConfigureAwait(false);
+    }
+
+    public async Task PruneDanglingImagesAsync(CancellationToken ct)
+    {
+        var filters = PodmanClient.Query("{\"dangling\":[\"true\"]}");
+        await _connection.SendShortAsync(HttpMethod.Post, $"{Api}/images/prune?filters={filters}", "Pruning dangling images", ct).ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _connection.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static void AddAuth(HttpRequestMessage request, RegistryAuth? auth)
+    {
+        if (auth is not null)
+        {
+            request.Headers.Add(RegistryAuthHeader.AuthHeader, RegistryAuthHeader.Encode(auth));
+        }
+    }
+}

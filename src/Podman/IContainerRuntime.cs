@@ -1,0 +1,36 @@
+namespace QuayBuilder.Podman;
+
+/// <summary>
+/// The container operations a build needs. Implemented on Podman's libpod API
+/// (<see cref="PodmanClient"/>) and on the Docker Engine API (<see cref="DockerApiClient"/>).
+/// Every failure is a <see cref="PodmanException"/>; cancellation is an
+/// <see cref="OperationCanceledException"/>.
+/// </summary>
+public interface IContainerRuntime : IAsyncDisposable
+{
+    Task PingAsync(CancellationToken ct);
+
+    Task<PodmanInfo> InfoAsync(CancellationToken ct);
+
+    /// <summary>Pulls <paramref name="reference"/>; returns the image id.</summary>
+    Task<string> PullAsync(string reference, RegistryAuth? auth, Action<PodmanMessage> onMessage, CancellationToken ct);
+
+    /// <summary>
+    /// Builds an image; <paramref name="writeContext"/> writes the context tar to the request
+    /// body while it is being sent. Returns the image id.
+    /// </summary>
+    Task<string> BuildAsync(BuildParameters parameters, Func<Stream, CancellationToken, Task> writeContext, Action<PodmanMessage> onMessage, CancellationToken ct);
+
+    Task TagAsync(string image, string repository, string tag, CancellationToken ct);
+
+    /// <summary>Pushes local <paramref name="image"/> to <paramref name="destination"/> (a full reference).</summary>
+    Task PushAsync(string image, string destination, RegistryAuth? auth, Action<PodmanMessage> onMessage, CancellationToken ct);
+
+    /// <summary>Returns null when there is no such image.</summary>
+    Task<ImageDetails?> InspectImageAsync(string nameOrId, CancellationToken ct);
+
+    /// <summary>Removes the image by force; a missing image is not an error.</summary>
+    Task RemoveImageAsync(string nameOrId, CancellationToken ct);
+
+    Task PruneDanglingImagesAsync(CancellationToken ct);
+}
