@@ -1,0 +1,58 @@
+namespace QuayBuilder.Build;
+
+/// <summary>
+/// What the manager asked this worker to build, taken out of the wire's BuildPack. Exactly one
+/// of <see cref="PackageUrl"/> and <see cref="Git"/> is set.
+/// </summary>
+internal sealed record BuildJobSpec
+{
+    public string? PackageUrl { get; init; }
+
+    public GitPackageSpec? Git { get; init; }
+
+    /// <summary>The context directory inside the source; "" or "/" is the root.</summary>
+    public string Context { get; init; } = string.Empty;
+
+    /// <summary>The Dockerfile relative to the context; "" means <c>Dockerfile</c>.</summary>
+    public string DockerfilePath { get; init; } = string.Empty;
+
+    /// <summary><c>namespace/name</c>.</summary>
+    public required string Repository { get; init; }
+
+    /// <summary>Registry host name, may carry a port.</summary>
+    public required string Registry { get; init; }
+
+    public string PullToken { get; init; } = string.Empty;
+
+    public string PushToken { get; init; } = string.Empty;
+
+    public IReadOnlyList<string> Tags { get; init; } = ["latest"];
+
+    public string BaseImageUsername { get; init; } = string.Empty;
+
+    public string BaseImagePassword { get; init; } = string.Empty;
+
+    /// <summary><c>registry/repository</c>: where the built image is pushed.</summary>
+    public string ImageRepository => $"{Registry}/{Repository}";
+
+    /// <summary>Every secret this spec carries, for the masker.</summary>
+    public IEnumerable<string> Secrets()
+    {
+        yield return PullToken;
+        yield return PushToken;
+        yield return BaseImagePassword;
+        if (Git?.PrivateKey is { } key)
+        {
+            yield return key;
+        }
+
+        if (PackageUrl is { } url && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Query.Length > 1)
+        {
+            // A pre-signed URL's query string is a credential for the storage bucket.
+            yield return uri.Query.TrimStart('?');
+        }
+    }
+
+    public override string ToString() =>
+        $"BuildJobSpec {{ Source = {(Git is null ? "package" : "git " + Git.Url + "@" + Git.Sha)}, Context = {Context}, DockerfilePath = {DockerfilePath}, Image = {ImageRepository}, Tags = {string.Join(",", Tags)} }}";
+}

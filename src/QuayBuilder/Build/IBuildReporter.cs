@@ -1,0 +1,23 @@
+namespace QuayBuilder.Build;
+
+/// <summary>
+/// Where a build reports to: the build manager in worker mode, the terminal in local mode.
+/// The job does not know which; both get the same phases and the same log lines.
+/// </summary>
+internal interface IBuildReporter
+{
+    /// <summary>
+    /// Moves the job to <paramref name="phase"/>. Throws a <see cref="BuildFailure"/> of kind
+    /// <see cref="FailureKind.JobGone"/> when the manager no longer accepts the job.
+    /// </summary>
+    Task SetPhaseAsync(BuildPhase phase, PullMetadata? pullMetadata, CancellationToken cancellationToken);
+
+    /// <summary>Queues one log line. Never blocks on the network, never drops, keeps order.</summary>
+    void Write(BuildLogMessage message);
+
+    /// <summary>The tag of the repository most similar for cache priming, or null for none.</summary>
+    Task<string?> DetermineCachedTagAsync(string baseImageName, string baseImageTag, string baseImageId, CancellationToken cancellationToken);
+
+    /// <summary>Waits until every queued line was delivered (or <paramref name="cancellationToken"/> fires).</summary>
+    Task FlushAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,104 @@
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Net.Client;
+using QuayBuilder.Build;
+using QuayBuilder.Configuration;
+
+namespace QuayBuilder.Manager;
+
+/// <summary>
+/// Opens the gRPC channel to the build manager: TLS unless <c>INSECURE=true</c>, trusting the
+/// system's CAs plus those of <c>TLS_CERT_PATH</c> and <c>CA_CERT</c>.
+/// </summary>
+internal static class ManagerChannelFactory
+{
+    public static GrpcChannel Create(WorkerSettings settings)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            // Keep the one HTTP/2 connection alive across a long quiet build step, and notice a dead
+            // manager within a heartbeat window rather than at the next write.
+            KeepAlivePingDelay = TimeSpan.FromSeconds(20),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            EnableMultipleHttp2Connections = true,
+        };
+
+        if (!settings.Insecure)
+        {
+            var extra = LoadExtraCertificates(settings);
+            if (extra.Count > 0)
+            {
+                handler.SslOptions = new SslClientAuthenticationOptions
+                {
+                    RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
+                        Validate(certificate, errors, extra),
+                };
+            }
+        }
+
+        return GrpcChannel.ForAddress(settings.ManagerAddress, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = 16 * 1024 * 1024,
+        });
+    }
+
+    /// <summary>The CA certificates the operator added; the system's are trusted anyway.</summary>
+    internal static X509Certificate2Collection LoadExtraCertificates(WorkerSettings settings)
+    {
+        var certificates = new X509Certificate2Collection();
+        if (settings.TlsCertPath is { } path)
+        {
+            try
+            {
+                certificates.ImportFromPemFile(path);
+            }
+            catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                throw new BuildFailure(FailureKind.Configuration,
+                    $"TLS_CERT_PATH '{path}' holds no usable PEM certificate ({e.Message}): point it at the CA that signed the build manager's certificate.", e);
+            }
+        }
+
+        if (settings.CaCert is { } pem)
+        {
+            try
+            {
+                certificates.ImportFromPem(pem);
+            }
+            catch (CryptographicException e)
+            {
+                throw new BuildFailure(FailureKind.Configuration,
+                    $"CA_CERT holds no usable PEM certificate ({e.Message}): it must be the PEM text of a CA certificate.", e);
+            }
+        }
+
+        return certificates;
+    }
+
+    private static bool Validate(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection extra)
+    {
+        if (errors == SslPolicyErrors.None)
+        {
+            return true;
+        }
+
+        // A name mismatch or a missing certificate is never rescued by an extra CA.
+        if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0)
+        {
+            return false;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(extra);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var leaf = new X509Certificate2(certificate);
+        return chain.Build(leaf);
+    }
+}
