@@ -1,0 +1,8 @@
+namespace QuayBuilder.BuildContext;
+
+/// <summary>
+/// One <c>FROM</c> of a Dockerfile. <see cref="Base"/> is null when <see cref="From"/> names an
+/// earlier stage (compared case-insensitively, as BuildKit does); otherwise it is the image the
+/// stage starts from, possibly <c>scratch</c>. <see cref="From"/> is the text after ARG substitution.
+/// </summary>
+public sealed record BuildStage(string? Name, ImageReference? Base, string From);
