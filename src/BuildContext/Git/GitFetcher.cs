@@ -132,7 +132,7 @@ public sealed class GitFetcher
 
             ["GIT_CONFIG_COUNT"] = "3",
             ["GIT_CONFIG_KEY_0"] = "protocol.version",
-            ["GIT_CONFIG_VALUE_0"] = "2",
+            ["GIT_CONFIG_VALUE_0"] = _options.ProtocolVersion.ToString(CultureInfo.InvariantCulture),
             ["GIT_CONFIG_KEY_1"] = "advice.detachedHead",
             ["GIT_CONFIG_VALUE_1"] = "false",
             ["GIT_CONFIG_KEY_2"] = "core.hooksPath",

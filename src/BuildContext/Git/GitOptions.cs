@@ -39,4 +39,11 @@ public sealed record GitOptions
     /// URLs cannot carry a port, so tests reach their loopback sshd with <c>-o Port=N</c>.
     /// </summary>
     internal IReadOnlyList<string> ExtraSshArguments { get; init; } = [];
+
+    /// <summary>
+    /// The Git wire protocol version requested. Always 2 in production (fetch by id works
+    /// against any v2 server); tests lower it to exercise the full-fetch fallback that old
+    /// servers need.
+    /// </summary>
+    internal int ProtocolVersion { get; init; } = 2;
 }

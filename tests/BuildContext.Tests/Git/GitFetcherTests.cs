@@ -1,0 +1,359 @@
+using System.Diagnostics;
+
+namespace QuayBuilder.BuildContext.Tests.Git;
+
+/// <summary>
+/// GitFetcher against a real sshd on loopback. Every test also checks the two invariants that
+/// hold on every path: the scratch directory is empty afterwards (the key file is gone), and
+/// no line of the private key appears in the build log or the exception.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposable
+{
+    private readonly SshServerFixture _server;
+    private readonly string _work = Path.Combine(Path.GetTempPath(), "qb-git-test-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public GitFetcherTests(SshServerFixture server)
+    {
+        _server = server;
+        Directory.CreateDirectory(_work);
+    }
+
+    private string Destination => Path.Combine(_work, "checkout");
+
+    private string Scratch => Path.Combine(_work, "scratch");
+
+    private GitOptions Options => new() { IdleTimeout = TimeSpan.FromSeconds(30), TotalTimeout = TimeSpan.FromSeconds(60) };
+
+    public void Dispose() => Directory.Delete(_work, recursive: true);
+
+    [Fact]
+    public async Task FetchAsync_WhenOlderShaOverSshUrl_ChecksOutOlderDockerfileAndSubmoduleFile()
+    {
+        var log = new RecordingLog();
+
+        GitCommitInfo commit = await Fetch(new GitSourceRequest(_server.SshUrl, _server.OlderSha, _server.UserKey), Options, log);
+
+        Assert.Equal(_server.OlderSha, commit.Sha);
+        Assert.Equal("Older Dockerfile", commit.Subject);
+        Assert.Equal("Test Author <author@example.com>", commit.Author);
+        Assert.Equal(SshServerFixture.OlderDockerfile, File.ReadAllText(Path.Combine(Destination, "Dockerfile")));
+        Assert.Equal(SshServerFixture.SubmoduleContent, File.ReadAllText(Path.Combine(Destination, "sub", "sub.txt")));
+        Assert.Equal(_server.OlderSha, await SshServerFixture.RunAsync(Destination, "git", "rev-parse", "HEAD"));
+        // Exactly one commit was fetched: the newer one on main is not in the repository.
+        Assert.Equal("1", await SshServerFixture.RunAsync(Destination, "git", "rev-list", "--count", "--all"));
+        Assert.DoesNotContain(log.Lines, l => l.Contains("fetching the whole repository", StringComparison.Ordinal));
+        Assert.Contains(log.Lines, l => l.Contains(_server.OlderSha, StringComparison.Ordinal) && l.StartsWith("Checked out commit", StringComparison.Ordinal));
+        Assert.Contains(log.Lines, l => l.Contains("Older Dockerfile", StringComparison.Ordinal));
+        AssertCleanAfterwards(log.Text);
+    }
+
+    [Fact]
+    public async Task FetchAsync_WhenHostKeyUnknown_AcceptsAndLogsItsFingerprint()
+    {
+        var log = new RecordingLog();
+        string hostPublic = _server.KnownHostsLine.Split(' ')[2].Trim();
+        string expected = "SHA256:" + Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(Convert.FromBase64String(hostPublic))).TrimEnd('=');
+
+        await Fetch(new GitSourceRequest(_server.SshUrl, _server.NewerSha, _server.UserKey), Options, log);
+
+        Assert.Contains(log.Lines, l => l.Contains("accepted on first use", StringComparison.Ordinal) && l.Contains(expected, StringComparison.Ordinal));
+        AssertCleanAfterwards(log.Text);
+    }
+
+    [Fact]
+    public async Task FetchAsync_WhenScpLikeUrl_ChecksOutNewerDockerfile()
+    {
+        var log = new RecordingLog();
+        // scp-like URLs cannot carry a port; production uses port 22, the test sshd does not.
+        GitOptions options = Options with { ExtraSshArguments = ["-o", $"Port={_server.Port}"] };
+
+        GitCommitInfo commit = await Fetch(new GitSourceRequest(_server.ScpLikeUrl, _server.NewerSha, _server.UserKey), options, log);
+
+        Assert.Equal(_server.NewerSha, commit.Sha);
+        Assert.Equal(SshServerFixture.NewerDockerfile, File.ReadAllText(Path.Combine(Destination, "Dockerfile")));
+        Assert.Equal(SshServerFixture.SubmoduleContent, File.ReadAllText(Path.Combine(Destination, "sub", "sub.txt")));
+        AssertCleanAfterwards(log.Text);
+    }
+
+    [Fact]
+    public async Task FetchAsync_WhileFetching_KeyIs0600InsideA0700Directory()
+    {
+        UnixFileMode? directoryMode = null;
+        UnixFileMode? keyMode = null;
+        var log = new RecordingLog(line =>
+        {
+            if (line.StartsWith("Fetching ", StringComparison.Ordinal))
+            {
+                string directory = Directory.GetDirectories(Scratch).Single();
+                directoryMode = File.GetUnixFileMode(directory);
+                keyMode = File.GetUnixFileMode(Path.Combine(directory, "id"));
+            }
+        });
+
+        await Fetch(new GitSourceRequest(_server.SshUrl, _server.NewerSha, _server.UserKey), Options, log);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, directoryMode);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, keyMode);
+        AssertCleanAfterwards(log.Text);
+    }
+
+    [Fact]
+    public async Task FetchAsync_WhenKeyIsNotAuthorized_ThrowsCloneErrorWithoutKeyMaterial()
+    {
+        var log = new RecordingLog();
+
+        SourceException error = await Assert.ThrowsAsync<SourceException>(
+            () => Fetch(new GitSourceRequest(_server.SshUrl, _server.NewerSha, _server.OtherKey), Options, log));
+
+        Assert.StartsWith($"Error cloning git repository (ssh://root@127.0.0.1:{_server.Port}", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Permission denied", error.Message, StringComparison.Ordinal);
+        AssertCleanAfterwards(log.Text + error, _server.OtherKey);
+    }
+
+    [Fact]
+    public async Task FetchAsync_WhenKeyIsGarbage_ThrowsInvalidKeyError()
+    {
+        var log = new RecordingLog();
+        const string Garbage = "-----BEGIN OPENSSH PRIVATE KEY-----\nthisisnotakeyatall0123456789\n-----END OPENSSH PRIVATE KEY-----\n";
+
+        SourceException error = await Assert.ThrowsAsync<SourceException>(
+            () => Fetch(new GitSourceRequest(_server.SshUrl, _server.NewerSha, Garbage), Options, log));
+
+        Assert.StartsWith("Error cloning git repository (", error.Message, StringComparison.Ordinal);
+        Assert.Contains("not a valid SSH private key", error.Message, StringComparison.Ordinal);
+        AssertCleanAfterwards(log.Text + error, Garbage);
+    }
+
+    [Fact]
+    public async Task FetchAsync_WhenShaDoesNotExist_ThrowsCheckoutErrorNamingSha()
+    {
+        var log = new RecordingLog();
+        const string Missing = "0123456789abcdef0123456789abcdef01234567";
+
+        SourceException error = await Assert.ThrowsAsync<SourceException>(
+            () => Fetch(new GitSourceRequest(_server.SshUrl, Missing, _server.UserKey), Options, log));
+
+        Assert.StartsWith($"Error checking out git commit ({Missing}): ", error.Message, StringComparison.Ordinal);
+        AssertCleanAfterwards(log.Text + error);
+    }
+
+    [Fact]
+    public async Task FetchAsync_WhenServerRefusesFetchById_FallsBackToFullFetch()
+    {
+        var log = new RecordingLog();
+        // Protocol v0 without uploadpack.allow*SHA1InWant: the server only sends ref tips.
+        GitOptions options = Options with { ProtocolVersion = 0 };
+
+        GitCommitInfo commit = await Fetch(new GitSourceRequest(_server.SshUrl, _server.OlderSha, _server.UserKey), options, log);
+
+        Assert.Equal(_server.OlderSha, commit.Sha);
+        Assert.Contains(log.Lines, l => l.Contains("fetching the whole repository", StringComparison.Ordinal));
+        Assert.Equal(SshServerFixture.OlderDockerfile, File.ReadAllText(Path.Combine(Destination, "Dockerfile")));
+        AssertCleanAfterwards(log.Text);
+    }
+
+    [Fact]
+    public async Task FetchAsync_WhenPortIsClosed_ThrowsCloneErrorWithinConnectTimeout()
+    {
+        var log = new RecordingLog();
+        int closedPort = SshServerFixture.FreePort();
+        GitOptions options = Options with { ConnectTimeout = TimeSpan.FromSeconds(5) };
+        var clock = Stopwatch.StartNew();
+
+        SourceException error = await Assert.ThrowsAsync<SourceException>(
+            () => Fetch(new GitSourceRequest($"ssh://root@127.0.0.1:{closedPort}/repo.git", _server.NewerSha, _server.UserKey), options, log));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        Assert.StartsWith($"Error cloning git repository (ssh://root@127.0.0.1:{closedPort}/repo.git): ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Connection refused", error.Message, StringComparison.Ordinal);
+        AssertCleanAfterwards(log.Text + error);
+    }
+
+    [Fact]
+    public async Task FetchAsync_WhenServerNeverSpeaks_IdleTimeoutKillsSshAndSaysSo()
+    {
+        using var silent = new SilentTcpServer();
+        var log = new RecordingLog();
+        GitOptions options = Options with { IdleTimeout = TimeSpan.FromSeconds(2), ConnectTimeout = TimeSpan.FromSeconds(60) };
+        var clock = Stopwatch.StartNew();
+
+        SourceException error = await Assert.ThrowsAsync<SourceException>(
+            () => Fetch(new GitSourceRequest($"ssh://root@127.0.0.1:{silent.Port}/repo.git", _server.NewerSha, _server.UserKey), options, log));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.Equal(1, silent.Accepted);
+        Assert.Contains("idle timeout, GIT_IDLE_TIMEOUT", error.Message, StringComparison.Ordinal);
+        Assert.Empty(ProcessesMentioning(Scratch));
+        AssertCleanAfterwards(log.Text + error);
+    }
+
+    [Fact]
+    public async Task FetchAsync_WhenTotalTimeoutElapses_KillsGitAndSaysTotalTimeout()
+    {
+        using var silent = new SilentTcpServer();
+        var log = new RecordingLog();
+        GitOptions options = Options with { IdleTimeout = TimeSpan.FromSeconds(60), TotalTimeout = TimeSpan.FromSeconds(2), ConnectTimeout = TimeSpan.FromSeconds(60) };
+        var clock = Stopwatch.StartNew();
+
+        SourceException error = await Assert.ThrowsAsync<SourceException>(
+            () => Fetch(new GitSourceRequest($"ssh://root@127.0.0.1:{silent.Port}/repo.git", _server.NewerSha, _server.UserKey), options, log));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.Contains("total timeout, GIT_TOTAL_TIMEOUT", error.Message, StringComparison.Ordinal);
+        Assert.Empty(ProcessesMentioning(Scratch));
+        AssertCleanAfterwards(log.Text + error);
+    }
+
+    [Fact]
+    public async Task FetchAsync_WhenCancelled_KillsGitAndDeletesKey()
+    {
+        using var silent = new SilentTcpServer();
+        var log = new RecordingLog();
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => Fetch(new GitSourceRequest($"ssh://root@127.0.0.1:{silent.Port}/repo.git", _server.NewerSha, _server.UserKey), Options, log, cancellation.Token));
+
+        Assert.Empty(ProcessesMentioning(Scratch));
+        AssertCleanAfterwards(log.Text);
+    }
+
+    [Fact]
+    public async Task FetchAsync_WhenKnownHostsHasWrongKey_ThrowsHostKeyError()
+    {
+        var log = new RecordingLog();
+        string knownHosts = Path.Combine(_work, "known_hosts");
+        string otherPublic = string.Join(' ', (await SshServerFixture.RunAsync(_work, "ssh-keygen", "-y", "-f", Path.Combine(_server.Root, "other_key"))).Split(' ').Take(2));
+        await File.WriteAllTextAsync(knownHosts, $"[127.0.0.1]:{_server.Port} {otherPublic}\n");
+        GitOptions options = Options with { KnownHostsFile = knownHosts };
+
+        SourceException error = await Assert.ThrowsAsync<SourceException>(
+            () => Fetch(new GitSourceRequest(_server.SshUrl, _server.NewerSha, _server.UserKey), options, log));
+
+        Assert.StartsWith("Error cloning git repository (", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Host key verification failed", error.Message, StringComparison.Ordinal);
+        AssertCleanAfterwards(log.Text + error);
+    }
+
+    [Fact]
+    public async Task FetchAsync_WhenKnownHostsHasRightKey_ChecksOutStrictly()
+    {
+        var log = new RecordingLog();
+        string knownHosts = Path.Combine(_work, "known_hosts");
+        await File.WriteAllTextAsync(knownHosts, _server.KnownHostsLine);
+        GitOptions options = Options with { KnownHostsFile = knownHosts };
+
+        GitCommitInfo commit = await Fetch(new GitSourceRequest(_server.SshUrl, _server.NewerSha, _server.UserKey), options, log);
+
+        Assert.Equal(_server.NewerSha, commit.Sha);
+        Assert.Contains(log.Lines, l => l.Contains("GIT_KNOWN_HOSTS", StringComparison.Ordinal));
+        Assert.Equal(_server.KnownHostsLine, await File.ReadAllTextAsync(knownHosts));
+        AssertCleanAfterwards(log.Text);
+    }
+
+    [Theory]
+    [InlineData("--upload-pack=touch /tmp/pwned")]
+    [InlineData("-oProxyCommand=touch /tmp/pwned")]
+    [InlineData("ssh://root@127.0.0.1/repo.git;touch /tmp/pwned")]
+    [InlineData("ext::sh -c touch% /tmp/pwned")]
+    [InlineData("root@127.0.0.1:repo.git$(touch /tmp/pwned)")]
+    public async Task FetchAsync_WhenUrlIsHostile_RefusesBeforeRunningGit(string url)
+    {
+        var log = new RecordingLog();
+
+        SourceException error = await Assert.ThrowsAsync<SourceException>(
+            () => Fetch(new GitSourceRequest(url, _server.NewerSha, _server.UserKey), Options, log));
+
+        Assert.StartsWith("Invalid git repository URL (", error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Scratch) && Directory.EnumerateFileSystemEntries(Scratch).Any());
+        Assert.False(Directory.Exists(Destination));
+        AssertCleanAfterwards(log.Text + error);
+    }
+
+    [Fact]
+    public async Task FetchAsync_WhenLocalPathInProduction_Refuses()
+    {
+        var log = new RecordingLog();
+
+        SourceException error = await Assert.ThrowsAsync<SourceException>(
+            () => new GitFetcher(new GitOptions()).FetchAsync(new GitSourceRequest(_server.RepositoryPath, _server.NewerSha, null), Destination, Scratch, log, CancellationToken.None));
+
+        Assert.Contains("local paths are not allowed", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FetchAsync_WhenSubmoduleCannotBeFetched_ThrowsSubmoduleErrorWithDocumentationLink()
+    {
+        var log = new RecordingLog();
+        // The superproject is public (a local path, no key) but its submodule needs the key.
+        GitOptions options = Options with { AllowLocalRepositories = true };
+
+        SourceException error = await Assert.ThrowsAsync<SourceException>(
+            () => Fetch(new GitSourceRequest("file://" + _server.RepositoryPath, _server.OlderSha, null), options, log));
+
+        Assert.StartsWith(
+            $"Error initializing git submodules (file://{_server.RepositoryPath}): See submodule documentation at http://docs.quay.io/guides/git-submodules.html\n",
+            error.Message,
+            StringComparison.Ordinal);
+        Assert.Contains("Permission denied", error.Message, StringComparison.Ordinal);
+        Assert.Equal(SshServerFixture.OlderDockerfile, File.ReadAllText(Path.Combine(Destination, "Dockerfile")));
+        AssertCleanAfterwards(log.Text + error);
+    }
+
+    [Fact]
+    public async Task FetchAsync_WhenShaIsNotHex_ThrowsCheckoutError()
+    {
+        var log = new RecordingLog();
+
+        SourceException error = await Assert.ThrowsAsync<SourceException>(
+            () => Fetch(new GitSourceRequest(_server.SshUrl, "--output=/tmp/x", _server.UserKey), Options, log));
+
+        Assert.StartsWith("Error checking out git commit (--output=/tmp/x): not a commit id", error.Message, StringComparison.Ordinal);
+        AssertCleanAfterwards(log.Text + error);
+    }
+
+    private Task<GitCommitInfo> Fetch(GitSourceRequest request, GitOptions options, RecordingLog log, CancellationToken cancellationToken = default) =>
+        new GitFetcher(options).FetchAsync(request, Destination, Scratch, log, cancellationToken);
+
+    private void AssertCleanAfterwards(string output, string? key = null)
+    {
+        Assert.True(!Directory.Exists(Scratch) || !Directory.EnumerateFileSystemEntries(Scratch).Any(), "the scratch directory is not empty");
+        foreach (string secret in new[] { _server.UserKey, key ?? _server.UserKey })
+        {
+            foreach (string line in secret.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith("-----", StringComparison.Ordinal)))
+            {
+                Assert.DoesNotContain(line, output, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    private static List<string> ProcessesMentioning(string text)
+    {
+        var found = new List<string>();
+        foreach (string directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out int pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            try
+            {
+                string commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
+                if (commandLine.Contains(text, StringComparison.Ordinal))
+                {
+                    found.Add($"{pid}: {commandLine}");
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return found;
+    }
+}
