@@ -86,7 +86,7 @@ public sealed class DockerApiClient : IContainerRuntime
 
     public async Task TagAsync(string image, string repository, string tag, CancellationToken ct)
     {
-        var path = $"{Api}/images/{ImageName.ForPath(image)}/tag?repo={PodmanClient.Query(repository)}&tag={PodmanClient.Query(tag)}";
+        var path = $"{Api}/images/{Name(image)}/tag?repo={PodmanClient.Query(repository)}&tag={PodmanClient.Query(tag)}";
         await _connection.SendShortAsync(HttpMethod.Post, path, $"Tagging {image} as {repository}:{tag}", ct).ConfigureAwait(false);
     }
 
@@ -112,7 +112,7 @@ public sealed class DockerApiClient : IContainerRuntime
     public async Task<ImageDetails?> InspectImageAsync(string nameOrId, CancellationToken ct)
     {
         var (status, body) = await _connection.SendShortAsync(
-            HttpMethod.Get, $"{Api}/images/{ImageName.ForPath(nameOrId)}/json", $"Inspecting image {nameOrId}", ct, HttpStatusCode.NotFound)
+            HttpMethod.Get, $"{Api}/images/{Name(nameOrId)}/json", $"Inspecting image {nameOrId}", ct, HttpStatusCode.NotFound)
             .ConfigureAwait(false);
         return status == HttpStatusCode.NotFound ? null : PodmanClient.ParseInspect(body, nameOrId);
     }
@@ -120,7 +120,7 @@ public sealed class DockerApiClient : IContainerRuntime
     public async Task RemoveImageAsync(string nameOrId, CancellationToken ct)
     {
         await _connection.SendShortAsync(
-            HttpMethod.Delete, $"{Api}/images/{ImageName.ForPath(nameOrId)}?force=true", $"Removing image {nameOrId}", ct, HttpStatusCode.NotFound)
+            HttpMethod.Delete, $"{Api}/images/{Name(nameOrId)}?force=true", $"Removing image {nameOrId}", ct, HttpStatusCode.NotFound)
             .ConfigureAwait(false);
     }
 
@@ -134,6 +134,16 @@ public sealed class DockerApiClient : IContainerRuntime
     {
         _connection.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// A bare 64-hex id gets its algorithm: Podman's compat API treats a bare id of a removed
+    /// image as a name and answers 500 instead of 404; <c>sha256:</c> works on both engines.
+    /// </summary>
+    private static string Name(string nameOrId)
+    {
+        var name = ImageName.ForPath(nameOrId);
+        return name.Length == 64 && name.All(char.IsAsciiHexDigitLower) ? "sha256:" + name : name;
     }
 
     private static void AddAuth(HttpRequestMessage request, RegistryAuth? auth)
