@@ -296,7 +296,7 @@ internal sealed partial record GitUrl(string Value, GitUrlKind Kind, string Host
     private static partial Regex TransportPrefix();
 
     // DNS names, IPv4 and bracket-less IPv6 literals; never starting with '-' (ssh option injection).
-    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.\-:%]*$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_:][A-Za-z0-9_.\-:%]*$")]
     private static partial Regex HostName();
 
     [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")]
