@@ -37,6 +37,19 @@ public sealed class SystemdUnitTests
         Assert.Contains(problems, p => p.Contains("NotifyAcces", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Security_Offline_ExposureStaysAtMostFour()
+    {
+        // systemd's own hardening score (0 = locked down, 10 = unprotected); 3.8 when written.
+        // A threshold rather than the exact score: a newer systemd adds checks.
+        var (exitCode, report) = await WithStandInAsync(File.ReadAllText(UnitPath), unit => ExternalCommand.RunAsync(
+            "systemd-analyze",
+            ["security", "--offline=yes", "--threshold=40", "--no-pager", unit],
+            new Dictionary<string, string> { ["SYSTEMD_COLORS"] = "0" }));
+
+        Assert.True(exitCode == 0, "exposure above 4.0:\n" + report);
+    }
+
     [Theory]
     [InlineData("Type", "notify")]
     [InlineData("NotifyAccess", "main")]
@@ -110,12 +123,35 @@ public sealed class SystemdUnitTests
     }
 
     /// <summary>
-    /// Runs <c>systemd-analyze verify</c> on a copy of the unit whose ExecStart names an existing
-    /// stand-in (verify rejects a missing binary, and the real one is only installed by the RPM).
-    /// Returns the diagnostics that concern the unit: verify exits 0 on mere warnings such as
-    /// unknown keys, so its exit code alone proves little.
+    /// Runs <c>systemd-analyze verify</c> on a copy of the unit. Returns the diagnostics that
+    /// concern the unit: verify exits 0 on mere warnings such as unknown keys, so its exit code
+    /// alone proves little.
     /// </summary>
     private static async Task<List<string>> VerifyAsync(string unitText)
+    {
+        // No PID 1 systemd is needed for verify; --man=no keeps it from opening man pages.
+        var (exitCode, output) = await WithStandInAsync(unitText, unit => ExternalCommand.RunAsync(
+            "systemd-analyze",
+            ["verify", "--man=no", unit],
+            new Dictionary<string, string> { ["SYSTEMD_LOG_LEVEL"] = "warning", ["SYSTEMD_COLORS"] = "0" }));
+
+        var problems = output
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => l.Contains("quay-builder", StringComparison.Ordinal))
+            .ToList();
+        if (exitCode != 0)
+        {
+            problems.Add($"systemd-analyze verify exited {exitCode}: {output}");
+        }
+
+        return problems;
+    }
+
+    /// <summary>
+    /// Runs a tool on a copy of the unit whose ExecStart names an existing stand-in executable:
+    /// systemd-analyze rejects a missing binary, and the real one is only installed by the RPM.
+    /// </summary>
+    private static async Task<(int ExitCode, string Output)> WithStandInAsync(string unitText, Func<string, Task<ExternalCommand>> run)
     {
         var directory = Directory.CreateTempSubdirectory("qb-unit-");
         try
@@ -126,22 +162,8 @@ public sealed class SystemdUnitTests
             var unit = Path.Combine(directory.FullName, "quay-builder.service");
             File.WriteAllText(unit, unitText.Replace("ExecStart=/usr/bin/quay-builder", "ExecStart=" + stub, StringComparison.Ordinal));
 
-            // No PID 1 systemd is needed for verify; --man=no keeps it from opening man pages.
-            var result = await ExternalCommand.RunAsync(
-                "systemd-analyze",
-                ["verify", "--man=no", unit],
-                new Dictionary<string, string> { ["SYSTEMD_LOG_LEVEL"] = "warning", ["SYSTEMD_COLORS"] = "0" });
-
-            var problems = (result.StandardError + result.StandardOutput)
-                .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Where(l => l.Contains("quay-builder", StringComparison.Ordinal))
-                .ToList();
-            if (result.ExitCode != 0)
-            {
-                problems.Add($"systemd-analyze verify exited {result.ExitCode}: {result.StandardError}");
-            }
-
-            return problems;
+            var result = await run(unit);
+            return (result.ExitCode, result.StandardError + result.StandardOutput);
         }
         finally
         {
