@@ -1,0 +1,101 @@
+namespace QuayBuilder.BuildContext;
+
+/// <summary>
+/// Fails a download that stops delivering bytes: every read must return within
+/// <see cref="SourceLimits.IdleTimeout"/>. The whole-download bound is the caller's token.
+/// </summary>
+internal sealed class IdleTimeoutStream : Stream
+{
+    private readonly Stream inner;
+    private readonly TimeSpan idleTimeout;
+    private readonly CancellationToken downloadToken;
+    private readonly CancellationTokenSource idle;
+
+    public IdleTimeoutStream(Stream inner, TimeSpan idleTimeout, CancellationToken downloadToken)
+    {
+        this.inner = inner;
+        this.idleTimeout = idleTimeout;
+        this.downloadToken = downloadToken;
+        idle = CancellationTokenSource.CreateLinkedTokenSource(downloadToken);
+    }
+
+    /// <summary>Bytes received so far (compressed, as they came off the wire).</summary>
+    public long BytesRead { get; private set; }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public static SourceException Stalled(TimeSpan idleTimeout) =>
+        new($"The build package download stalled: no data arrived for {idleTimeout.TotalSeconds:0} s " +
+            $"(PACKAGE_IDLE_TIMEOUT={idleTimeout.TotalSeconds:0}). Check the storage or proxy, or raise PACKAGE_IDLE_TIMEOUT.");
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    /// <summary>
+    /// The xz and bzip2 decoders read synchronously; they run on the extraction's own
+    /// task, so blocking here holds one thread-pool thread for the length of one read.
+    /// </summary>
+    public override int Read(Span<byte> buffer)
+    {
+        var array = new byte[buffer.Length];
+        var read = ReadAsync(array, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        array.AsSpan(0, read).CopyTo(buffer);
+        return read;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        idle.CancelAfter(idleTimeout);
+        try
+        {
+            var read = await inner.ReadAsync(buffer, idle.Token).ConfigureAwait(false);
+            BytesRead += read;
+            return read;
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException
+                                  && idle.IsCancellationRequested && !downloadToken.IsCancellationRequested)
+        {
+            throw Stalled(idleTimeout);
+        }
+        finally
+        {
+            idle.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            idle.Dispose();
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

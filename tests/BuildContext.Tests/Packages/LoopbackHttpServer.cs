@@ -1,0 +1,101 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace QuayBuilder.BuildContext.Tests.Packages;
+
+/// <summary>
+/// A minimal HTTP/1.1 server on 127.0.0.1 (one request per connection) whose answers the
+/// test scripts byte by byte, so it can also stall, truncate or fail on purpose.
+/// </summary>
+internal sealed class LoopbackHttpServer : IAsyncDisposable
+{
+    private readonly TcpListener listener = new(IPAddress.Loopback, 0);
+    private readonly Func<int, Stream, CancellationToken, Task> respond;
+    private readonly CancellationTokenSource stop = new();
+    private readonly Task acceptLoop;
+    private int requests;
+
+    /// <param name="respond">Writes the whole response for request number n (1-based) to the connection.</param>
+    public LoopbackHttpServer(Func<int, Stream, CancellationToken, Task> respond)
+    {
+        this.respond = respond;
+        listener.Start();
+        acceptLoop = AcceptAsync();
+    }
+
+    public int Requests => Volatile.Read(ref requests);
+
+    public Uri Url(string pathAndQuery = "/package?X-Amz-Signature=topsecretsignature") =>
+        new($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}{pathAndQuery}");
+
+    public static LoopbackHttpServer Serving(byte[] body, string contentType = "application/octet-stream") =>
+        new((_, stream, ct) => WriteResponseAsync(stream, 200, contentType, body, ct));
+
+    public static LoopbackHttpServer Answering(int status) =>
+        new((_, stream, ct) => WriteResponseAsync(stream, status, "text/plain", Encoding.UTF8.GetBytes("no\n"), ct));
+
+    public static async Task WriteResponseAsync(Stream stream, int status, string contentType, byte[] body, CancellationToken ct)
+    {
+        var head = $"HTTP/1.1 {status} X\r\nContent-Type: {contentType}\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head), ct);
+        await stream.WriteAsync(body, ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stop.CancelAsync();
+        listener.Stop();
+        try
+        {
+            await acceptLoop;
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+        }
+
+        stop.Dispose();
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            var client = await listener.AcceptTcpClientAsync(stop.Token);
+            _ = ServeAsync(client);
+        }
+    }
+
+    private async Task ServeAsync(TcpClient client)
+    {
+        using (client)
+        {
+            try
+            {
+                var stream = client.GetStream();
+                await ReadRequestHeadAsync(stream);
+                var n = Interlocked.Increment(ref requests);
+                await respond(n, stream, stop.Token);
+                client.Client.Shutdown(SocketShutdown.Send);
+            }
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The client went away (it gave up, as some tests want it to).
+            }
+        }
+    }
+
+    private static async Task ReadRequestHeadAsync(Stream stream)
+    {
+        var seen = new List<byte>();
+        var one = new byte[1];
+        while (await stream.ReadAsync(one) == 1)
+        {
+            seen.Add(one[0]);
+            if (seen.Count >= 4 && seen[^1] == '\n' && seen[^2] == '\r' && seen[^3] == '\n' && seen[^4] == '\r')
+            {
+                return;
+            }
+        }
+    }
+}
