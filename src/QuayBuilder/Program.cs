@@ -1,9 +1,22 @@
-using Grpc.Net.Client;
-using QuayBuilder.Protocol;
+using QuayBuilder.Cli;
 
-var server = Environment.GetEnvironmentVariable("SERVER") ?? "127.0.0.1:50051";
-using var channel = GrpcChannel.ForAddress("http://" + server);
-var client = new BuildManager.BuildManagerClient(channel);
-var reply = await client.PingAsync(new PingRequest());
-Console.WriteLine(reply.Reply);
-return 0;
+// Worker mode (no arguments) is configured by the environment, exactly as Quay's executors start it.
+return args switch
+{
+    [] => await WorkerCommand.RunAsync(Environment.GetEnvironmentVariable).ConfigureAwait(false),
+    ["version" or "--version"] => Print(VersionInfo.Describe()),
+    ["help" or "--help" or "-h"] => Print(Usage.Text),
+    _ => Fail($"quay-builder: unknown command '{string.Join(' ', args)}'.\n\n{Usage.Text}"),
+};
+
+static int Print(string text)
+{
+    Console.Out.WriteLine(text);
+    return 0;
+}
+
+static int Fail(string text)
+{
+    Console.Error.WriteLine(text);
+    return ExitCodes.Configuration;
+}

@@ -1,5 +1,6 @@
 using System.Globalization;
 using QuayBuilder.BuildContext;
+using QuayBuilder.Podman;
 
 namespace QuayBuilder.Configuration;
 
@@ -104,23 +105,14 @@ internal static class WorkerSettingsReader
     /// </summary>
     internal static string ParseDockerHost(string value)
     {
-        string? path = null;
-        if (value.StartsWith("unix://", StringComparison.Ordinal))
+        try
         {
-            path = value["unix://".Length..];
+            return ContainerSocket.ParseDockerHost(value);
         }
-        else if (value.StartsWith("unix:", StringComparison.Ordinal))
+        catch (ArgumentException e)
         {
-            path = value["unix:".Length..];
+            throw new ConfigurationException(e.Message.Split(" (Parameter", 2)[0]);
         }
-
-        if (path is null || !path.StartsWith('/') || path.Length < 2)
-        {
-            throw new ConfigurationException(
-                $"DOCKER_HOST '{value}' is not a unix socket: use unix:///run/podman/podman.sock (or unset it to discover Podman's socket).");
-        }
-
-        return path;
     }
 
     private static ContainerRuntimeKind ReadRuntime(string? value) => value?.ToLowerInvariant() switch

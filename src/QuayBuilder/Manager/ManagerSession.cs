@@ -34,6 +34,9 @@ internal sealed partial class ManagerSession
 
     public BuildManager.BuildManagerClient Client => _client;
 
+    /// <summary>Which CAs the TLS connection trusts, for the error when the handshake fails; null for plaintext.</summary>
+    public string? TlsHint { get; init; }
+
     /// <summary>The job JWT; empty until <see cref="RegisterAsync"/> succeeded.</summary>
     public string JobToken { get; private set; } = string.Empty;
 
@@ -131,6 +134,19 @@ internal sealed partial class ManagerSession
         e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted
         || (e.StatusCode == StatusCode.Internal && e.InnerException is HttpRequestException or IOException);
 
+    private static System.Security.Authentication.AuthenticationException? FindTlsFailure(Exception e)
+    {
+        for (Exception? current = e; current is not null; current = current.InnerException)
+        {
+            if (current is System.Security.Authentication.AuthenticationException tls)
+            {
+                return tls;
+            }
+        }
+
+        return null;
+    }
+
     private static DateTime Deadline() => DateTime.UtcNow + CallTimeout;
 
     private async Task<T> RetryTransientAsync<T>(string method, Func<CancellationToken, Task<T>> call, FailureKind kind, CancellationToken cancellationToken)
@@ -142,6 +158,12 @@ internal sealed partial class ManagerSession
             try
             {
                 return await call(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException e) when (FindTlsFailure(e) is { } tls)
+            {
+                throw new BuildFailure(kind,
+                    $"The TLS handshake with the build manager at {_server} failed ({tls.Message}{(tls.InnerException is null ? string.Empty : ": " + tls.InnerException.Message)}). " +
+                    $"The worker trusts {TlsHint ?? "no CA (plaintext)"}: set TLS_CERT_PATH to the CA certificate that signed the manager's certificate, or INSECURE=true if the manager serves plaintext.", e);
             }
             catch (RpcException e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested)
             {

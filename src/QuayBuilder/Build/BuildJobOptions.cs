@@ -1,0 +1,29 @@
+using QuayBuilder.BuildContext;
+
+namespace QuayBuilder.Build;
+
+/// <summary>How a <see cref="BuildJob"/> runs, the same in worker and local mode.</summary>
+internal sealed record BuildJobOptions
+{
+    /// <summary>Buildah isolation for RUN steps: chroot, oci or rootless.</summary>
+    public string Isolation { get; init; } = "chroot";
+
+    /// <summary>DEBUG: keep the work directory and the images after the build.</summary>
+    public bool KeepArtifacts { get; init; }
+
+    /// <summary>Where the job's private work directory is made.</summary>
+    public string WorkRoot { get; init; } = Path.GetTempPath();
+
+    public SourceLimits SourceLimits { get; init; } = SourceLimits.Default;
+
+    public GitOptions Git { get; init; } = new();
+
+    /// <summary>CA bundle for HTTPS package downloads (SSL_CERT_FILE).</summary>
+    public string? CaBundlePath { get; init; }
+
+    /// <summary>How long cache priming (DetermineCachedTag + the cache pull) may take in all.</summary>
+    public TimeSpan CachePrimingTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Largest Dockerfile read; a bigger one is refused before it is parsed.</summary>
+    public long MaxDockerfileBytes { get; init; } = 16 * 1024 * 1024;
+}
