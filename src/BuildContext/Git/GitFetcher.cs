@@ -23,7 +23,6 @@ public sealed class GitFetcher
         "couldn't find remote ref",
         "no such remote ref",
         "does not support shallow",
-        "want ",
     ];
 
     private readonly GitOptions _options;
@@ -159,6 +158,18 @@ public sealed class GitFetcher
     {
         public async Task<GitCommitInfo> RunAsync()
         {
+            try
+            {
+                return await FetchAndCheckOutAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                ScrubRemoteUrl();
+            }
+        }
+
+        private async Task<GitCommitInfo> FetchAndCheckOutAsync()
+        {
             log.Report($"Fetching {url} at {sha}");
             if (privateDirectory.KeyFile is not null)
             {
@@ -208,13 +219,42 @@ public sealed class GitFetcher
             }
         }
 
+        private string ConfigPath => Path.Combine(destination, ".git", "config");
+
         private void AddRemote()
         {
             // Written to the config file rather than passed to `git remote add`, so a URL with a
             // credential in it never appears in any process's argument list.
-            string value = url.Value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
-            string config = $"[remote \"origin\"]\n\turl = \"{value}\"\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n";
-            File.AppendAllText(Path.Combine(destination, ".git", "config"), config, new UTF8Encoding(false));
+            File.AppendAllText(ConfigPath, RemoteSection(url.Value), new UTF8Encoding(false));
+        }
+
+        /// <summary>
+        /// The checkout's .git can end up in the build context (and so in an image), so a URL
+        /// credential must not stay in its config once git no longer needs it.
+        /// </summary>
+        private void ScrubRemoteUrl()
+        {
+            if (!GitUrl.Secrets(url.Value).Any() || !File.Exists(ConfigPath))
+            {
+                return;
+            }
+
+            string config = File.ReadAllText(ConfigPath)
+                .Replace(RemoteSection(url.Value), RemoteSection(GitUrl.Redact(url.Value)), StringComparison.Ordinal);
+
+            // In case git rewrote the section in its own spelling.
+            foreach (string secret in GitUrl.Secrets(url.Value).Where(secret => secret.Length >= 4))
+            {
+                config = config.Replace(secret, "***", StringComparison.Ordinal);
+            }
+
+            File.WriteAllText(ConfigPath, config, new UTF8Encoding(false));
+        }
+
+        private static string RemoteSection(string remoteUrl)
+        {
+            string value = remoteUrl.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+            return $"[remote \"origin\"]\n\turl = \"{value}\"\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n";
         }
 
         private async Task FetchCommitAsync()

@@ -96,7 +96,16 @@ internal sealed class GitProcessRunner
         var messages = new List<string>();
         var progress = new GitProgressFilter();
 
-        process.Start();
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new SourceException(
+                $"Could not run {program} to fetch the Git repository ({e.Message}). The worker needs git and openssh-clients installed.", e);
+        }
+
         int groupId = process.Id;
         bool exitedNormally = false;
         try

@@ -206,6 +206,41 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     }
 
     [Fact]
+    public async Task FetchAsync_WhenServerNeverSendsBanner_ConnectTimeoutFires()
+    {
+        using var silent = new SilentTcpServer();
+        var log = new RecordingLog();
+        GitOptions options = Options with { IdleTimeout = TimeSpan.FromSeconds(60), ConnectTimeout = TimeSpan.FromSeconds(2) };
+        var clock = Stopwatch.StartNew();
+
+        SourceException error = await Assert.ThrowsAsync<SourceException>(
+            () => Fetch(new GitSourceRequest($"ssh://root@127.0.0.1:{silent.Port}/repo.git", _server.NewerSha, _server.UserKey), options, log));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.StartsWith("Error cloning git repository (", error.Message, StringComparison.Ordinal);
+        Assert.Contains("timed out", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("GIT_IDLE_TIMEOUT", error.Message, StringComparison.Ordinal);
+        AssertCleanAfterwards(log.Text + error);
+    }
+
+    [Fact]
+    public async Task FetchAsync_WhenHttpsUrlCarriesToken_TokenAppearsNowhere()
+    {
+        int closedPort = SshServerFixture.FreePort();
+        var log = new RecordingLog();
+        const string Token = "ghp_TopSecretToken0123456789";
+
+        SourceException error = await Assert.ThrowsAsync<SourceException>(
+            () => Fetch(new GitSourceRequest($"https://x-access-token:{Token}@127.0.0.1:{closedPort}/owner/repo.git", _server.NewerSha, null), Options, log));
+
+        Assert.StartsWith($"Error cloning git repository (https://***@127.0.0.1:{closedPort}/owner/repo.git): ", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Token, error.Message + log.Text, StringComparison.Ordinal);
+        // The checkout's .git may be sent to the build as part of the context.
+        Assert.DoesNotContain(Token, await File.ReadAllTextAsync(Path.Combine(Destination, ".git", "config")), StringComparison.Ordinal);
+        AssertCleanAfterwards(log.Text + error);
+    }
+
+    [Fact]
     public async Task FetchAsync_WhenCancelled_KillsGitAndDeletesKey()
     {
         using var silent = new SilentTcpServer();
