@@ -55,7 +55,7 @@ internal sealed partial class BuildJob
             await PullAsync(ct).ConfigureAwait(false);
             await PrimeCacheAsync(ct).ConfigureAwait(false);
             await BuildAsync(ct).ConfigureAwait(false);
-            var result = await PushAsync(ct).ConfigureAwait(false);
+            var result = _options.Push ? await PushAsync(ct).ConfigureAwait(false) : await DescribeBuiltImageAsync(ct).ConfigureAwait(false);
             await EnterAsync(BuildPhase.Complete, null, ct).ConfigureAwait(false);
             LogCompleted(_logger, result.ImageId, string.Join(", ", result.PushedReferences));
             return result;
@@ -110,6 +110,19 @@ internal sealed partial class BuildJob
                 using var http = PackageFetcher.CreateHttpClient(_options.SourceLimits, _options.CaBundlePath);
                 var fetched = await new PackageFetcher(http, _options.SourceLimits).FetchAsync(uri, source, progress, ct).ConfigureAwait(false);
                 Info($"Build package: {fetched.Kind}, {fetched.Entries} entries, {fetched.Bytes} bytes");
+            }
+            else if (_spec.LocalPath is { } local)
+            {
+                if (Directory.Exists(local))
+                {
+                    // A directory is built in place: resolution below confines the build to it.
+                    source = Path.GetFullPath(local);
+                }
+                else
+                {
+                    var fetched = await PackageFetcher.ExtractFileAsync(local, source, _options.SourceLimits, progress, ct).ConfigureAwait(false);
+                    Info($"Build package: {fetched.Kind}, {fetched.Entries} entries, {fetched.Bytes} bytes");
+                }
             }
             else
             {
@@ -377,6 +390,21 @@ internal sealed partial class BuildJob
         return new BuildResult(details?.Id ?? imageId, pushed, digests);
     }
 
+    private async Task<BuildResult> DescribeBuiltImageAsync(CancellationToken ct)
+    {
+        var imageId = _builtImageId!;
+        var tagged = new List<string>();
+        foreach (var tag in _spec.Tags)
+        {
+            await _runtime.TagAsync(imageId, _spec.ImageRepository, tag, ct).ConfigureAwait(false);
+            tagged.Add($"{_spec.ImageRepository}:{tag}");
+        }
+
+        var details = await _runtime.InspectImageAsync(imageId, ct).ConfigureAwait(false);
+        Info($"Image ID: {details?.Id ?? imageId} (not pushed)");
+        return new BuildResult(details?.Id ?? imageId, [], details?.RepoDigests ?? []);
+    }
+
     // ---- failure and cleanup ----
 
     private static BuildFailure Classify(Exception e, JobAbort abort) => e switch
@@ -427,7 +455,7 @@ internal sealed partial class BuildJob
         }
 
         images.AddRange(_pulledImages);
-        if (_builtImageId is not null)
+        if (_builtImageId is not null && !_options.KeepBuiltImage)
         {
             images.Add(_builtImageId);
         }
@@ -453,7 +481,7 @@ internal sealed partial class BuildJob
             LogCleanupFailed(_logger, "dangling images", e.Message);
         }
 
-        if (_workDirectory is not null)
+        if (_workDirectory is not null && Directory.Exists(_workDirectory))
         {
             try
             {

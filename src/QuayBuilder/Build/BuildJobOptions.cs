@@ -11,6 +11,12 @@ internal sealed record BuildJobOptions
     /// <summary>DEBUG: keep the work directory and the images after the build.</summary>
     public bool KeepArtifacts { get; init; }
 
+    /// <summary>Push every tag (PUSHING). Local mode may build without pushing.</summary>
+    public bool Push { get; init; } = true;
+
+    /// <summary>Keep the built image after the build (local mode: the user wants to run it).</summary>
+    public bool KeepBuiltImage { get; init; }
+
     /// <summary>Where the job's private work directory is made.</summary>
     public string WorkRoot { get; init; } = Path.GetTempPath();
 

@@ -10,6 +10,12 @@ internal sealed record BuildJobSpec
 
     public GitPackageSpec? Git { get; init; }
 
+    /// <summary>
+    /// Local mode only: a directory (used in place, under the same resolution rules) or an
+    /// archive file (extracted like a downloaded package).
+    /// </summary>
+    public string? LocalPath { get; init; }
+
     /// <summary>The context directory inside the source; "" or "/" is the root.</summary>
     public string Context { get; init; } = string.Empty;
 
@@ -54,5 +60,5 @@ internal sealed record BuildJobSpec
     }
 
     public override string ToString() =>
-        $"BuildJobSpec {{ Source = {(Git is null ? "package" : "git " + Git.Url + "@" + Git.Sha)}, Context = {Context}, DockerfilePath = {DockerfilePath}, Image = {ImageRepository}, Tags = {string.Join(",", Tags)} }}";
+        $"BuildJobSpec {{ Source = {(Git is not null ? "git " + Git.Url + "@" + Git.Sha : LocalPath is not null ? "local " + LocalPath : "package")}, Context = {Context}, DockerfilePath = {DockerfilePath}, Image = {ImageRepository}, Tags = {string.Join(",", Tags)} }}";
 }
