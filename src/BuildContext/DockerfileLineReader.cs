@@ -239,7 +239,17 @@ internal sealed class DockerfileLineReader
                 continue;
             }
 
-            string name = ShellWords.Unquote(rest, Escape);
+            string name;
+            try
+            {
+                name = ShellWords.Unquote(rest, Escape);
+            }
+            catch (FormatException)
+            {
+                // An unbalanced quote makes it no heredoc; the runtime will judge the line.
+                continue;
+            }
+
             if (name.Length > 0)
             {
                 yield return (name, stripTabs);

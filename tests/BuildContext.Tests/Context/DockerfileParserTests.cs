@@ -47,6 +47,8 @@ public sealed class DockerfileParserTests
         { "FROM busybox\nRUN [\"sh\", \"-c\", \"cat <<EOF\"]\nFROM alpine", "busybox|alpine", "busybox" },
         { "FROM busybox\nRUN [ -f x ] && cat <<EOF\nFROM x y z\nEOF\nFROM alpine", "busybox|alpine", "busybox" },
         { "FROM busybox\nRUN cat <<<here\nFROM alpine", "busybox|alpine", "busybox" },
+        { "FROM busybox\nRUN cat <<\"EOF\nFROM alpine", "busybox|alpine", "busybox" },
+        { "FROM busybox\nRUN cat <<'EOF x\nFROM alpine", "busybox|alpine", "busybox" },
         { "FROM busybox\nSHELL [\"/bin/sh\", \"-c\"]\nCMD [\"echo\"]\nHEALTHCHECK NONE\nFUTUREINSTR whatever", "busybox", "busybox" },
         { "FROM scratch\nCOPY a /", "scratch", null },
         { "FROM scratch AS s\nFROM busybox", "scratch|busybox", null },
