@@ -1,4 +1,5 @@
 using QuayBuilder.Cli;
+using QuayBuilder.Local;
 
 // Worker mode (no arguments) is configured by the environment, exactly as Quay's executors start it.
 return args switch
@@ -6,6 +7,8 @@ return args switch
     [] => await WorkerCommand.RunAsync(Environment.GetEnvironmentVariable).ConfigureAwait(false),
     ["version" or "--version"] => Print(VersionInfo.Describe()),
     ["help" or "--help" or "-h"] => Print(Usage.Text),
+    ["local", .. var rest] when rest.Contains("--help") || rest.Contains("-h") || rest is ["help"] => Print(Usage.LocalText),
+    ["local", .. var rest] => await LocalCommand.RunAsync(rest, Environment.GetEnvironmentVariable).ConfigureAwait(false),
     _ => Fail($"quay-builder: unknown command '{string.Join(' ', args)}'.\n\n{Usage.Text}"),
 };
 

@@ -349,7 +349,7 @@ internal sealed partial class BuildJob
     {
         await EnterAsync(BuildPhase.Pushing, null, ct).ConfigureAwait(false);
         var imageId = _builtImageId!;
-        var auth = new RegistryAuth("$token", _spec.PushToken);
+        var auth = new RegistryAuth(_spec.PushUsername, _spec.PushToken);
         var pushed = new List<string>();
         foreach (var tag in _spec.Tags)
         {

@@ -32,6 +32,9 @@ internal sealed record BuildJobSpec
 
     public string PushToken { get; init; } = string.Empty;
 
+    /// <summary>Who pushes with <see cref="PushToken"/>: Quay's build tokens are always <c>$token</c>; local mode may name a user.</summary>
+    public string PushUsername { get; init; } = "$token";
+
     public IReadOnlyList<string> Tags { get; init; } = ["latest"];
 
     public string BaseImageUsername { get; init; } = string.Empty;
