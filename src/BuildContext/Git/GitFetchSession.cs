@@ -42,7 +42,7 @@ internal sealed class GitFetchSession(
         await FetchCommitAsync().ConfigureAwait(false);
         LogHostKeys();
 
-        await Git(["checkout", "--quiet", "--detach", sha, "--"], CheckoutError).ConfigureAwait(false);
+        await Git(["checkout", "--progress", "--detach", sha, "--"], CheckoutError).ConfigureAwait(false);
         GitCommitInfo commit = await DescribeHeadAsync().ConfigureAwait(false);
 
         if (File.Exists(Path.Combine(destination, ".gitmodules")))

@@ -57,6 +57,12 @@ public sealed class GitFetcher
         string sha = ParseSha(request.Sha);
         var redactor = new GitOutputRedactor(request.PrivateKey, request.Url);
 
+        if (url.UsesSsh && !string.IsNullOrEmpty(_options.KnownHostsFile) && !File.Exists(_options.KnownHostsFile))
+        {
+            throw new SourceException(
+                $"Error cloning git repository ({url}): the known hosts file {_options.KnownHostsFile} (GIT_KNOWN_HOSTS) does not exist. Fix or unset GIT_KNOWN_HOSTS on the worker.");
+        }
+
         Directory.CreateDirectory(destination);
         if (Directory.EnumerateFileSystemEntries(destination).Any())
         {

@@ -272,6 +272,20 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     }
 
     [Fact]
+    public async Task FetchAsync_WhenKnownHostsFileIsMissing_ThrowsNamingTheVariable()
+    {
+        var log = new RecordingLog();
+        GitOptions options = Options with { KnownHostsFile = Path.Combine(_work, "no_such_known_hosts") };
+
+        SourceException error = await Assert.ThrowsAsync<SourceException>(
+            () => Fetch(new GitSourceRequest(_server.SshUrl, _server.NewerSha, _server.UserKey), options, log));
+
+        Assert.Contains("GIT_KNOWN_HOSTS", error.Message, StringComparison.Ordinal);
+        Assert.Contains("does not exist", error.Message, StringComparison.Ordinal);
+        AssertCleanAfterwards(log.Text + error);
+    }
+
+    [Fact]
     public async Task FetchAsync_WhenKnownHostsHasRightKey_ChecksOutStrictly()
     {
         var log = new RecordingLog();
