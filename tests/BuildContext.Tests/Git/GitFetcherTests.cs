@@ -241,6 +241,28 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     }
 
     [Fact]
+    public async Task FetchAsync_WhileConnecting_NoProcessArgumentCarriesTheKey()
+    {
+        using var silent = new SilentTcpServer();
+        var log = new RecordingLog();
+        using var cancellation = new CancellationTokenSource();
+        Task<GitCommitInfo> fetch = Fetch(new GitSourceRequest($"ssh://root@127.0.0.1:{silent.Port}/repo.git", _server.NewerSha, _server.UserKey), Options, log, cancellation.Token);
+        for (int i = 0; i < 100 && silent.Accepted == 0; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        List<string> processes = ProcessesMentioning(Scratch);
+        await cancellation.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => fetch);
+
+        string ssh = Assert.Single(processes, p => p.Contains(": ssh ", StringComparison.Ordinal));
+        Assert.Contains("-i " + Scratch, ssh, StringComparison.Ordinal);
+        Assert.Contains("IdentitiesOnly=yes", ssh, StringComparison.Ordinal);
+        AssertCleanAfterwards(string.Join('\n', processes) + log.Text);
+    }
+
+    [Fact]
     public async Task FetchAsync_WhenCancelled_KillsGitAndDeletesKey()
     {
         using var silent = new SilentTcpServer();
