@@ -263,6 +263,39 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     }
 
     [Fact]
+    public async Task FetchAsync_WhenPublicHttpRepository_FetchesOnlyThatCommitWithoutKey()
+    {
+        using var http = new HttpGitServer(_server.Root);
+        var log = new RecordingLog();
+
+        SourceException error = await Assert.ThrowsAsync<SourceException>(
+            () => Fetch(new GitSourceRequest($"http://127.0.0.1:{http.Port}/repo.git", _server.OlderSha, null), Options, log));
+
+        // The superproject came over HTTP by id; its submodule is SSH-only and there is no key.
+        Assert.StartsWith("Error initializing git submodules (", error.Message, StringComparison.Ordinal);
+        Assert.Equal(SshServerFixture.OlderDockerfile, File.ReadAllText(Path.Combine(Destination, "Dockerfile")));
+        Assert.Equal("1", await SshServerFixture.RunAsync(Destination, "git", "rev-list", "--count", "--all"));
+        Assert.DoesNotContain(log.Lines, l => l.Contains("fetching the whole repository", StringComparison.Ordinal));
+        AssertCleanAfterwards(log.Text + error);
+    }
+
+    [Fact]
+    public async Task FetchAsync_WhenHttpServerWantsCredentials_FailsFastInsteadOfPrompting()
+    {
+        using var http = new HttpGitServer(_server.Root) { RequireAuthentication = true };
+        var log = new RecordingLog();
+        var clock = Stopwatch.StartNew();
+
+        SourceException error = await Assert.ThrowsAsync<SourceException>(
+            () => Fetch(new GitSourceRequest($"http://127.0.0.1:{http.Port}/repo.git", _server.NewerSha, null), Options, log));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.StartsWith($"Error cloning git repository (http://127.0.0.1:{http.Port}/repo.git): ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("terminal prompts disabled", error.Message, StringComparison.Ordinal);
+        AssertCleanAfterwards(log.Text + error);
+    }
+
+    [Fact]
     public async Task FetchAsync_WhenCancelled_KillsGitAndDeletesKey()
     {
         using var silent = new SilentTcpServer();
