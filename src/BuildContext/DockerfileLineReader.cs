@@ -104,6 +104,11 @@ internal sealed class DockerfileLineReader
         var seen = new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {
+            if (_position >= _text.Length || _text[_position] != '#')
+            {
+                return; // not a comment, so not a directive: avoid copying a possibly huge line
+            }
+
             int savedPosition = _position;
             int savedLine = _lineNumber;
             if (!TryReadPhysicalLine(out string line) || !TryParseDirective(line, out string key, out string value))

@@ -68,6 +68,37 @@ public static class DockerfileParser
         return new Dockerfile(stages);
     }
 
+    /// <summary>
+    /// A reference is at most 255 (name) + 128 (tag) + a digest long; even with ${…} around it,
+    /// a FROM word beyond this is junk and is refused before any substitution work.
+    /// </summary>
+    private const int MaxFromWordLength = 64 * 1024;
+
+    /// <summary>Larger Dockerfiles are refused unread: no real one comes close, and the text is held in memory.</summary>
+    public const long MaxDockerfileBytes = 32L * 1024 * 1024;
+
+    /// <summary>
+    /// Reads and parses the Dockerfile at <paramref name="path"/> (e.g. <see cref="ResolvedContext.DockerfilePath"/>),
+    /// refusing one larger than <see cref="MaxDockerfileBytes"/>.
+    /// </summary>
+    public static async Task<Dockerfile> ParseFileAsync(string path, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous);
+        await using (stream.ConfigureAwait(false))
+        {
+            if (stream.Length > MaxDockerfileBytes)
+            {
+                throw new SourceException(
+                    $"{CouldNotParseDockerfile}: it is {stream.Length / 1024 / 1024} MiB, more than the {MaxDockerfileBytes / 1024 / 1024} MiB a Dockerfile may have.");
+            }
+
+            using var reader = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            string text = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+            return Parse(text);
+        }
+    }
+
     internal static SourceException CouldNotParse(int line, string why) =>
         new($"{CouldNotParseDockerfile}: line {line}: {why}.");
 
@@ -110,6 +141,12 @@ public static class DockerfileParser
         else if (count != 1)
         {
             throw CouldNotParse(instruction.Line, "FROM takes an image and optionally AS <name>, as in FROM <image>[:tag] [AS name]");
+        }
+
+        if (words[first].Length > MaxFromWordLength)
+        {
+            throw new SourceException(
+                $"{InvalidBaseImage}: line {instruction.Line}: the image in FROM is {words[first].Length} characters long. Write FROM <image>[:tag] [AS name].");
         }
 
         string from = ExpandOrThrow(words[first], globals, escape, instruction.Line);

@@ -209,4 +209,30 @@ public sealed class DockerfileParserTests
 
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"took {stopwatch.Elapsed}");
     }
+
+    [Fact]
+    public async Task ParseFileAsync_WhenFileReadable_ParsesIt()
+    {
+        using var tree = new TempTree();
+        string path = tree.File("Dockerfile", "\uFEFFARG T=3\nFROM alpine:${T}\n");
+
+        Dockerfile dockerfile = await DockerfileParser.ParseFileAsync(path, CancellationToken.None);
+
+        Assert.Equal("alpine:3", dockerfile.BaseImage!.ToString());
+    }
+
+    [Fact]
+    public async Task ParseFileAsync_WhenLargerThanLimit_RefusesWithoutReading()
+    {
+        using var tree = new TempTree();
+        string path = tree.File("Dockerfile", "FROM busybox\n");
+        using (var stream = File.OpenWrite(path))
+        {
+            stream.SetLength(DockerfileParser.MaxDockerfileBytes + 1);
+        }
+
+        var e = await Assert.ThrowsAsync<SourceException>(() => DockerfileParser.ParseFileAsync(path, CancellationToken.None));
+
+        Assert.StartsWith("Could not parse Dockerfile: it is 32 MiB, more than the 32 MiB", e.Message, StringComparison.Ordinal);
+    }
 }
