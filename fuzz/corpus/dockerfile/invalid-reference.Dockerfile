@@ -1,0 +1,1 @@
+FROM Quay.IO/Acme/Web:latest!
