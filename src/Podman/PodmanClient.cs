@@ -68,6 +68,12 @@ public sealed class PodmanClient : IContainerRuntime
         query.Append("&dockerfile=").Append(Query(parameters.Dockerfile));
         query.Append("&isolation=").Append(Query(parameters.Isolation));
         query.Append("&layers=").Append(parameters.Layers ? "true" : "false");
+        query.Append("&outputformat=").Append(Query(parameters.ImageFormat switch
+        {
+            "docker" => "application/vnd.docker.distribution.manifest.v2+json",
+            "oci" => "application/vnd.oci.image.manifest.v1+json",
+            _ => throw new ArgumentException($"Image format '{parameters.ImageFormat}' is neither docker nor oci.", nameof(parameters)),
+        }));
         // Remove intermediate containers even when a step fails: nothing of a build survives it.
         query.Append("&rm=true&forcerm=true");
         if (parameters.CacheFrom.Count > 0)
