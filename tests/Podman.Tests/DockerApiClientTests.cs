@@ -65,6 +65,33 @@ public sealed class DockerApiClientTests(PodmanFixture podman)
     }
 
     [Fact]
+    public async Task Pull_WhenImageNotLocal_StreamsLayerStatusesThroughCoalescer()
+    {
+        await using var client = new DockerApiClient(podman.SocketPath);
+        var reference = $"{podman.Registry}/qbtest/{TestEnvironment.Unique("dprogress")}:v1";
+        await using (var libpod = new PodmanClient(podman.SocketPath))
+        {
+            await libpod.PullAsync(podman.BaseImage, null, _ => { }, None);
+            await libpod.PushAsync(podman.BaseImage, reference, null, _ => { }, None);
+        }
+
+        var passed = new List<PodmanMessage>();
+        var coalescer = new ProgressCoalescer(passed.Add, TimeSpan.FromMilliseconds(500));
+
+        try
+        {
+            await client.PullAsync(reference, null, coalescer.OnMessage, None);
+            coalescer.Flush();
+
+            Assert.Contains(passed, m => m.Status is not null && m.Id is { Length: > 0 });
+        }
+        finally
+        {
+            await client.RemoveImageAsync(reference, None);
+        }
+    }
+
+    [Fact]
     public async Task Build_WhenBaseImageMissing_ThrowsPodmanException()
     {
         await using var client = new DockerApiClient(podman.SocketPath);
