@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace QuayBuilder.BuildContext;
 
 /// <summary>
@@ -48,10 +50,17 @@ internal sealed class IdleTimeoutStream : Stream
     /// </summary>
     public override int Read(Span<byte> buffer)
     {
-        var array = new byte[buffer.Length];
-        var read = ReadAsync(array, CancellationToken.None).AsTask().GetAwaiter().GetResult();
-        array.AsSpan(0, read).CopyTo(buffer);
-        return read;
+        var array = ArrayPool<byte>.Shared.Rent(buffer.Length);
+        try
+        {
+            var read = ReadAsync(array.AsMemory(0, buffer.Length), CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            array.AsSpan(0, read).CopyTo(buffer);
+            return read;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>

@@ -203,7 +203,9 @@ public sealed class PackageFetcher
 
         var clock = Stopwatch.StartNew();
         var target = new ExtractionTarget(root, limits);
-        var input = new ReplayStream(head.AsMemory(0, headLength), source);
+        // SharpCompress's decoders read their input a few bytes at a time: give them a read-ahead buffer.
+        var readAhead = kind is PackageFormat.TarBzip2 or PackageFormat.TarXz ? 64 * 1024 : 0;
+        var input = new ReplayStream(head.AsMemory(0, headLength), source, readAhead);
         try
         {
             switch (kind)

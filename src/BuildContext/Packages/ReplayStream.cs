@@ -2,11 +2,15 @@ namespace QuayBuilder.BuildContext;
 
 /// <summary>
 /// Gives back the bytes already read to detect the package kind, then the rest of the
-/// download, so detection needs no seekable stream and no temporary copy.
+/// download, so detection needs no seekable stream and no temporary copy. With a read-ahead
+/// size, small reads are served from a buffer: SharpCompress's decoders read their input a
+/// few bytes at a time, and each of those must not become a network read. (BufferedStream
+/// cannot be used: the xz decoder needs <see cref="Position"/>.)
 /// </summary>
-internal sealed class ReplayStream(ReadOnlyMemory<byte> head, Stream rest) : Stream
+internal sealed class ReplayStream(ReadOnlyMemory<byte> head, Stream rest, int readAhead = 0) : Stream
 {
-    private ReadOnlyMemory<byte> head = head;
+    private readonly byte[]? buffer = readAhead > 0 ? new byte[readAhead] : null;
+    private ReadOnlyMemory<byte> pending = head;
     private long position;
 
     public override bool CanRead => true;
@@ -26,9 +30,14 @@ internal sealed class ReplayStream(ReadOnlyMemory<byte> head, Stream rest) : Str
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-    public override int Read(Span<byte> buffer)
+    public override int Read(Span<byte> destination)
     {
-        var read = head.IsEmpty ? rest.Read(buffer) : TakeHead(buffer);
+        if (pending.IsEmpty && buffer is not null && destination.Length < buffer.Length)
+        {
+            pending = buffer.AsMemory(0, rest.Read(buffer));
+        }
+
+        var read = pending.IsEmpty ? rest.Read(destination) : TakePending(destination);
         position += read;
         return read;
     }
@@ -36,11 +45,16 @@ internal sealed class ReplayStream(ReadOnlyMemory<byte> head, Stream rest) : Str
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
     {
-        var read = head.IsEmpty
-            ? await rest.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)
-            : TakeHead(buffer.Span);
+        if (pending.IsEmpty && buffer is not null && destination.Length < buffer.Length)
+        {
+            pending = buffer.AsMemory(0, await rest.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+        }
+
+        var read = pending.IsEmpty
+            ? await rest.ReadAsync(destination, cancellationToken).ConfigureAwait(false)
+            : TakePending(destination.Span);
         position += read;
         return read;
     }
@@ -55,11 +69,11 @@ internal sealed class ReplayStream(ReadOnlyMemory<byte> head, Stream rest) : Str
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
-    private int TakeHead(Span<byte> buffer)
+    private int TakePending(Span<byte> destination)
     {
-        var count = Math.Min(buffer.Length, head.Length);
-        head.Span[..count].CopyTo(buffer);
-        head = head[count..];
+        var count = Math.Min(destination.Length, pending.Length);
+        pending.Span[..count].CopyTo(destination);
+        pending = pending[count..];
         return count;
     }
 }
