@@ -156,14 +156,23 @@ public static class ContextTarWriter
 
         private async Task WriteFileAsync(TarWriter writer, FileInfo file, string relative, CancellationToken cancellationToken)
         {
-            var stream = new FileStream(file.FullName, new FileStreamOptions
+            FileStream stream;
+            try
             {
-                Mode = FileMode.Open,
-                Access = FileAccess.Read,
-                Share = FileShare.ReadWrite | FileShare.Delete,
-                Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
-                BufferSize = 0,
-            });
+                stream = new FileStream(file.FullName, new FileStreamOptions
+                {
+                    Mode = FileMode.Open,
+                    Access = FileAccess.Read,
+                    Share = FileShare.ReadWrite | FileShare.Delete,
+                    Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
+                    BufferSize = 0,
+                });
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Unreadable(relative, e);
+            }
+
             await using (stream.ConfigureAwait(false))
             {
                 var entry = new PaxTarEntry(TarEntryType.RegularFile, relative) { Mode = file.UnixFileMode & PermissionBits, DataStream = stream };
@@ -215,7 +224,16 @@ public static class ContextTarWriter
 
         private static void PushChildren(Stack<(FileSystemInfo, string)> pending, DirectoryInfo directory, string relative)
         {
-            FileSystemInfo[] children = directory.GetFileSystemInfos("*", ListOptions);
+            FileSystemInfo[] children;
+            try
+            {
+                children = directory.GetFileSystemInfos("*", ListOptions);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Unreadable(relative.Length == 0 ? "." : relative, e);
+            }
+
             Array.Sort(children, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
             for (int i = children.Length - 1; i >= 0; i--)
             {
@@ -223,6 +241,11 @@ public static class ContextTarWriter
                 pending.Push((children[i], childRelative));
             }
         }
+
+        // Only reading the source is wrapped: a failing output stream (the runtime went away) is
+        // the infrastructure's failure and propagates as it is.
+        private static SourceException Unreadable(string relative, Exception e) =>
+            new($"Could not read {ScopedPath.Printable(relative)} in the build context ({e.Message}). Check its permissions in the source.", e);
 
         private static HashSet<string> Ancestors(string path)
         {
