@@ -49,12 +49,22 @@ internal sealed class ExtractionTarget
         Entries++;
         if (Entries > limits.MaxEntries)
         {
-            throw new SourceException(
-                $"The build package has more than {limits.MaxEntries} entries (PACKAGE_MAX_ENTRIES={limits.MaxEntries}); " +
-                $"extraction stopped at entry '{EntryName.Display(rawName)}'. Raise PACKAGE_MAX_ENTRIES if a package this large is expected.");
+            throw TooManyEntries(rawName);
         }
 
         return EntryName.Normalize(rawName, limits.MaxPathLength);
+    }
+
+    /// <summary>
+    /// For formats that announce their member count up front (zip): refuses before anything
+    /// is written. <paramref name="nameAt"/> gives the name of the member at an index.
+    /// </summary>
+    public void CheckEntryCount(int count, Func<int, string> nameAt)
+    {
+        if (count > limits.MaxEntries)
+        {
+            throw TooManyEntries(nameAt((int)limits.MaxEntries));
+        }
     }
 
     public void CreateDirectory(string rawName, string path, int mode)
@@ -275,6 +285,10 @@ internal sealed class ExtractionTarget
                 $"Could not write build package entry '{EntryName.Display(rawName)}' to the work directory: {e.Message}", e);
         }
     }
+
+    private SourceException TooManyEntries(string rawName) =>
+        new($"The build package has more than {limits.MaxEntries} entries (PACKAGE_MAX_ENTRIES={limits.MaxEntries}); " +
+            $"extraction stopped at entry '{EntryName.Display(rawName)}'. Raise PACKAGE_MAX_ENTRIES if a package this large is expected.");
 
     private SourceException TooManyBytes(string rawName) =>
         new($"The build package expands to more than {ByteSize.Format(limits.MaxTotalBytes)} " +

@@ -36,6 +36,9 @@ internal static class ZipPackageReader
 
             await using (archive.ConfigureAwait(false))
             {
+                // The central directory says how many members there are: refuse before writing any.
+                target.CheckEntryCount(archive.Entries.Count, count => archive.Entries[count].FullName);
+
                 foreach (var entry in archive.Entries)
                 {
                     await ExtractEntryAsync(entry, target, cancellationToken).ConfigureAwait(false);

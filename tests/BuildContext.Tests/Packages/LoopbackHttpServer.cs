@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace QuayBuilder.BuildContext.Tests.Packages;
@@ -12,14 +14,17 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
 {
     private readonly TcpListener listener = new(IPAddress.Loopback, 0);
     private readonly Func<int, Stream, CancellationToken, Task> respond;
+    private readonly X509Certificate2? certificate;
     private readonly CancellationTokenSource stop = new();
     private readonly Task acceptLoop;
     private int requests;
 
     /// <param name="respond">Writes the whole response for request number n (1-based) to the connection.</param>
-    public LoopbackHttpServer(Func<int, Stream, CancellationToken, Task> respond)
+    /// <param name="certificate">When given, the server speaks HTTPS with this certificate.</param>
+    public LoopbackHttpServer(Func<int, Stream, CancellationToken, Task> respond, X509Certificate2? certificate = null)
     {
         this.respond = respond;
+        this.certificate = certificate;
         listener.Start();
         acceptLoop = AcceptAsync();
     }
@@ -27,7 +32,7 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
     public int Requests => Volatile.Read(ref requests);
 
     public Uri Url(string pathAndQuery = "/package?X-Amz-Signature=topsecretsignature") =>
-        new($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}{pathAndQuery}");
+        new($"{(certificate is null ? "http" : "https")}://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}{pathAndQuery}");
 
     public static LoopbackHttpServer Serving(byte[] body, string contentType = "application/octet-stream") =>
         new((_, stream, ct) => WriteResponseAsync(stream, 200, contentType, body, ct));
@@ -72,13 +77,21 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
         {
             try
             {
-                var stream = client.GetStream();
+                Stream stream = client.GetStream();
+                if (certificate is not null)
+                {
+                    var tls = new SslStream(stream);
+                    await tls.AuthenticateAsServerAsync(certificate);
+                    stream = tls;
+                }
+
                 await ReadRequestHeadAsync(stream);
                 var n = Interlocked.Increment(ref requests);
                 await respond(n, stream, stop.Token);
                 client.Client.Shutdown(SocketShutdown.Send);
             }
-            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException
+                                      or System.Security.Authentication.AuthenticationException)
             {
                 // The client went away (it gave up, as some tests want it to).
             }

@@ -99,4 +99,15 @@ public sealed class PackageLimitsTests : IDisposable
 
         Assert.Contains(name[..100], error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Fetch_WhenZipHasMoreEntriesThanMaxEntries_RefusesBeforeWritingAny()
+    {
+        var entries = Enumerable.Range(0, 50).Select(i => ($"tiny/{i}", "x", 0x81A4)).ToArray();
+
+        var error = await PackageFetch.RefusedAsync(TestArchives.Zip(entries), workspace, new SourceLimits { MaxEntries = 20 });
+
+        Assert.Contains("PACKAGE_MAX_ENTRIES=20", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'tiny/20'", error.Message, StringComparison.Ordinal);
+    }
 }
