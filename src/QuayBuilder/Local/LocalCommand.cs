@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using QuayBuilder.Build;
@@ -89,7 +90,8 @@ internal static class LocalCommand
         try
         {
             var result = await job.RunAsync(abort).ConfigureAwait(false);
-            reporter.RenderCompleted(result, spec, options.Push);
+            var pushed = options.Push ? await LookUpDigestsAsync(spec, abort.Token).ConfigureAwait(false) : null;
+            reporter.RenderCompleted(result, spec, pushed);
             return ExitCodes.Success;
         }
         catch (BuildFailure e)
@@ -175,6 +177,29 @@ internal static class LocalCommand
         }
 
         return spec;
+    }
+
+    /// <summary>The digest each pushed tag has in the registry: what `podman pull REPO@DIGEST` will find.</summary>
+    private static async Task<IReadOnlyList<PushedTag>> LookUpDigestsAsync(BuildJobSpec spec, CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
+        var lookup = new RegistryDigestLookup(http);
+        var pushed = new List<PushedTag>();
+        foreach (var tag in spec.Tags)
+        {
+            var reference = $"{spec.ImageRepository}:{tag}";
+            try
+            {
+                var digest = await lookup.FindAsync(spec.Registry, spec.Repository, tag, spec.PushUsername, spec.PushToken, ct).ConfigureAwait(false);
+                pushed.Add(new PushedTag(reference, digest, null));
+            }
+            catch (Exception e) when (e is RegistryLookupException or HttpRequestException or JsonException or OperationCanceledException)
+            {
+                pushed.Add(new PushedTag(reference, null, $"could not ask the registry ({e.Message})"));
+            }
+        }
+
+        return pushed;
     }
 
     private static LocalRenderMode RenderMode(LocalOptions options, Func<string, string?> environment)

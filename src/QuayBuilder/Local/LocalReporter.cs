@@ -137,8 +137,12 @@ internal sealed class LocalReporter : IBuildReporter
         return Task.CompletedTask;
     }
 
-    /// <summary>The summary after COMPLETE: image id, tags, digests. Nothing in JSON mode (stdout holds only log messages).</summary>
-    public void RenderCompleted(BuildResult result, BuildJobSpec spec, bool pushed)
+    /// <summary>
+    /// The summary after COMPLETE: image id, tags and, for pushed tags, the digests the registry
+    /// serves. Nothing in JSON mode (stdout holds only log messages).
+    /// </summary>
+    /// <param name="pushed">Each pushed tag with its digest; null when nothing was pushed.</param>
+    public void RenderCompleted(BuildResult result, BuildJobSpec spec, IReadOnlyList<PushedTag>? pushed)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(spec);
@@ -151,16 +155,21 @@ internal sealed class LocalReporter : IBuildReporter
         {
             FinishLiveLine();
             _out.WriteLine();
-            _out.WriteLine(_style.Success(pushed ? "Build complete: pushed" : "Build complete (not pushed; add --push to push)"));
+            _out.WriteLine(_style.Success(pushed is null ? "Build complete (not pushed; add --push to push)" : "Build complete: pushed"));
             _out.WriteLine($"  Image ID: {result.ImageId}");
             foreach (var tag in spec.Tags)
             {
                 _out.WriteLine($"  Tag:      {_masker.Apply(spec.ImageRepository)}:{tag}");
             }
 
-            foreach (var digest in result.Digests.Where(d => d.StartsWith(spec.ImageRepository + "@", StringComparison.Ordinal)))
+            foreach (var digest in (pushed ?? []).Where(p => p.Digest is not null).Select(p => p.Digest).Distinct(StringComparer.Ordinal))
             {
-                _out.WriteLine($"  Digest:   {_style.Bold(_masker.Apply(digest))}");
+                _out.WriteLine($"  Digest:   {_style.Bold(_masker.Apply(spec.ImageRepository + "@" + digest))}");
+            }
+
+            foreach (var unknown in (pushed ?? []).Where(p => p.Digest is null))
+            {
+                _out.WriteLine(_style.Warning(_masker.Apply($"  Digest:   unknown for {unknown.Reference}: {unknown.Problem}")));
             }
 
             _out.Flush();

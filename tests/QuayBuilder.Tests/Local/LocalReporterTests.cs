@@ -23,7 +23,7 @@ public sealed class LocalReporterTests
         reporter.Write(BuildLogMessage.Stream("Step 1/2 : FROM busybox"));
         reporter.Write(BuildLogMessage.Status("Downloading", "abc", 5, 10));
         reporter.Write(BuildLogMessage.Error($"login with {Secret} refused"));
-        reporter.RenderCompleted(new BuildResult("sha256:1", [], []), new BuildJobSpec { Registry = "r", Repository = "a/b" }, pushed: false);
+        reporter.RenderCompleted(new BuildResult("sha256:1", [], []), new BuildJobSpec { Registry = "r", Repository = "a/b" }, pushed: null);
 
         Assert.Equal(
             "{\"stream\":\"Step 1/2 : FROM busybox\\n\"}\n" +
@@ -92,15 +92,20 @@ public sealed class LocalReporterTests
     }
 
     [Fact]
-    public void RenderCompleted_WhenPushed_ListsImageTagsAndOnlyThisRepositorysDigests()
+    public void RenderCompleted_WhenPushed_ListsImageTagsAndEachDistinctRegistryDigestOnce()
     {
         var reporter = Create(LocalRenderMode.Plain);
-        var spec = new BuildJobSpec { Registry = "127.0.0.1:5000", Repository = "demo/hello", Tags = ["latest", "v1"] };
+        var spec = new BuildJobSpec { Registry = "127.0.0.1:5000", Repository = "demo/hello", Tags = ["latest", "v1", "v2"] };
 
-        reporter.RenderCompleted(new BuildResult("sha256:abc", ["127.0.0.1:5000/demo/hello:latest"], ["127.0.0.1:5000/demo/hello@sha256:def", "other/repo@sha256:123"]), spec, pushed: true);
+        reporter.RenderCompleted(new BuildResult("sha256:abc", [], ["127.0.0.1:5000/demo/hello@sha256:local-not-pushed"]), spec, [
+            new PushedTag("127.0.0.1:5000/demo/hello:latest", "sha256:def", null),
+            new PushedTag("127.0.0.1:5000/demo/hello:v1", "sha256:def", null),
+            new PushedTag("127.0.0.1:5000/demo/hello:v2", null, $"401 with {Secret}"),
+        ]);
 
         Assert.Equal(
-            "\nBuild complete: pushed\n  Image ID: sha256:abc\n  Tag:      127.0.0.1:5000/demo/hello:latest\n  Tag:      127.0.0.1:5000/demo/hello:v1\n  Digest:   127.0.0.1:5000/demo/hello@sha256:def\n",
+            "\nBuild complete: pushed\n  Image ID: sha256:abc\n  Tag:      127.0.0.1:5000/demo/hello:latest\n  Tag:      127.0.0.1:5000/demo/hello:v1\n  Tag:      127.0.0.1:5000/demo/hello:v2\n" +
+            "  Digest:   127.0.0.1:5000/demo/hello@sha256:def\n  Digest:   unknown for 127.0.0.1:5000/demo/hello:v2: 401 with ***\n",
             _out.ToString().ReplaceLineEndings("\n"));
     }
 

@@ -1,0 +1,4 @@
+namespace QuayBuilder.Local;
+
+/// <summary>The registry could not tell a tag's digest; the message says why (never a credential).</summary>
+internal sealed class RegistryLookupException(string message, Exception? innerException = null) : Exception(message, innerException);
