@@ -24,12 +24,12 @@ public sealed class DockerApiClient : IContainerRuntime
 
     public async Task PingAsync(CancellationToken ct)
     {
-        await _connection.SendShortAsync(HttpMethod.Get, "/_ping", "Ping of the Docker API", ct).ConfigureAwait(false);
+        await _connection.SendShortAsync(HttpMethod.Get, "/_ping", "Ping of the Docker API", null, ct).ConfigureAwait(false);
     }
 
     public async Task<PodmanInfo> InfoAsync(CancellationToken ct)
     {
-        var (_, body) = await _connection.SendShortAsync(HttpMethod.Get, $"{Api}/info", "Reading the Docker API's info", ct).ConfigureAwait(false);
+        var (_, body) = await _connection.SendShortAsync(HttpMethod.Get, $"{Api}/info", "Reading the Docker API's info", null, ct).ConfigureAwait(false);
         var info = JsonSerializer.Deserialize(body, PodmanJsonContext.Default.DockerInfo)
             ?? throw new PodmanException("Reading the Docker API's info failed: the answer was empty.");
         var rootless = info.SecurityOptions?.Any(o => o.Contains("name=rootless", StringComparison.Ordinal)) ?? false;
@@ -87,7 +87,7 @@ public sealed class DockerApiClient : IContainerRuntime
     public async Task TagAsync(string image, string repository, string tag, CancellationToken ct)
     {
         var path = $"{Api}/images/{Name(image)}/tag?repo={PodmanClient.Query(repository)}&tag={PodmanClient.Query(tag)}";
-        await _connection.SendShortAsync(HttpMethod.Post, path, $"Tagging {image} as {repository}:{tag}", ct).ConfigureAwait(false);
+        await _connection.SendShortAsync(HttpMethod.Post, path, $"Tagging {image} as {repository}:{tag}", null, ct).ConfigureAwait(false);
     }
 
     /// <summary>The Docker API pushes a local name, so the image is first tagged as <paramref name="destination"/>.</summary>
@@ -112,7 +112,7 @@ public sealed class DockerApiClient : IContainerRuntime
     public async Task<ImageDetails?> InspectImageAsync(string nameOrId, CancellationToken ct)
     {
         var (status, body) = await _connection.SendShortAsync(
-            HttpMethod.Get, $"{Api}/images/{Name(nameOrId)}/json", $"Inspecting image {nameOrId}", ct, HttpStatusCode.NotFound)
+            HttpMethod.Get, $"{Api}/images/{Name(nameOrId)}/json", $"Inspecting image {nameOrId}", HttpStatusCode.NotFound, ct)
             .ConfigureAwait(false);
         return status == HttpStatusCode.NotFound ? null : PodmanClient.ParseInspect(body, nameOrId);
     }
@@ -120,14 +120,14 @@ public sealed class DockerApiClient : IContainerRuntime
     public async Task RemoveImageAsync(string nameOrId, CancellationToken ct)
     {
         await _connection.SendShortAsync(
-            HttpMethod.Delete, $"{Api}/images/{Name(nameOrId)}?force=true", $"Removing image {nameOrId}", ct, HttpStatusCode.NotFound)
+            HttpMethod.Delete, $"{Api}/images/{Name(nameOrId)}?force=true", $"Removing image {nameOrId}", HttpStatusCode.NotFound, ct)
             .ConfigureAwait(false);
     }
 
     public async Task PruneDanglingImagesAsync(CancellationToken ct)
     {
         var filters = PodmanClient.Query("{\"dangling\":[\"true\"]}");
-        await _connection.SendShortAsync(HttpMethod.Post, $"{Api}/images/prune?filters={filters}", "Pruning dangling images", ct).ConfigureAwait(false);
+        await _connection.SendShortAsync(HttpMethod.Post, $"{Api}/images/prune?filters={filters}", "Pruning dangling images", null, ct).ConfigureAwait(false);
     }
 
     public ValueTask DisposeAsync()

@@ -24,12 +24,12 @@ public sealed class PodmanClient : IContainerRuntime
 
     public async Task PingAsync(CancellationToken ct)
     {
-        await _connection.SendShortAsync(HttpMethod.Get, "/_ping", "Ping of the Podman service", ct).ConfigureAwait(false);
+        await _connection.SendShortAsync(HttpMethod.Get, "/_ping", "Ping of the Podman service", null, ct).ConfigureAwait(false);
     }
 
     public async Task<PodmanInfo> InfoAsync(CancellationToken ct)
     {
-        var (_, body) = await _connection.SendShortAsync(HttpMethod.Get, $"{Api}/info", "Reading Podman's info", ct).ConfigureAwait(false);
+        var (_, body) = await _connection.SendShortAsync(HttpMethod.Get, $"{Api}/info", "Reading Podman's info", null, ct).ConfigureAwait(false);
         var info = JsonSerializer.Deserialize(body, PodmanJsonContext.Default.LibpodInfo)
             ?? throw new PodmanException("Reading Podman's info failed: the answer was empty.");
         return new PodmanInfo(
@@ -95,7 +95,7 @@ public sealed class PodmanClient : IContainerRuntime
     public async Task TagAsync(string image, string repository, string tag, CancellationToken ct)
     {
         var path = $"{Api}/images/{ImageName.ForPath(image)}/tag?repo={Query(repository)}&tag={Query(tag)}";
-        await _connection.SendShortAsync(HttpMethod.Post, path, $"Tagging {image} as {repository}:{tag}", ct).ConfigureAwait(false);
+        await _connection.SendShortAsync(HttpMethod.Post, path, $"Tagging {image} as {repository}:{tag}", null, ct).ConfigureAwait(false);
     }
 
     public async Task PushAsync(string image, string destination, RegistryAuth? auth, Action<PodmanMessage> onMessage, CancellationToken ct)
@@ -116,7 +116,7 @@ public sealed class PodmanClient : IContainerRuntime
     public async Task<ImageDetails?> InspectImageAsync(string nameOrId, CancellationToken ct)
     {
         var (status, body) = await _connection.SendShortAsync(
-            HttpMethod.Get, $"{Api}/images/{ImageName.ForPath(nameOrId)}/json", $"Inspecting image {nameOrId}", ct, HttpStatusCode.NotFound)
+            HttpMethod.Get, $"{Api}/images/{ImageName.ForPath(nameOrId)}/json", $"Inspecting image {nameOrId}", HttpStatusCode.NotFound, ct)
             .ConfigureAwait(false);
         return status == HttpStatusCode.NotFound ? null : ParseInspect(body, nameOrId);
     }
@@ -124,13 +124,13 @@ public sealed class PodmanClient : IContainerRuntime
     public async Task RemoveImageAsync(string nameOrId, CancellationToken ct)
     {
         await _connection.SendShortAsync(
-            HttpMethod.Delete, $"{Api}/images/{ImageName.ForPath(nameOrId)}?force=true", $"Removing image {nameOrId}", ct, HttpStatusCode.NotFound)
+            HttpMethod.Delete, $"{Api}/images/{ImageName.ForPath(nameOrId)}?force=true", $"Removing image {nameOrId}", HttpStatusCode.NotFound, ct)
             .ConfigureAwait(false);
     }
 
     public async Task PruneDanglingImagesAsync(CancellationToken ct)
     {
-        await _connection.SendShortAsync(HttpMethod.Post, $"{Api}/images/prune", "Pruning dangling images", ct).ConfigureAwait(false);
+        await _connection.SendShortAsync(HttpMethod.Post, $"{Api}/images/prune", "Pruning dangling images", null, ct).ConfigureAwait(false);
     }
 
     public ValueTask DisposeAsync()

@@ -69,9 +69,9 @@ internal sealed class RuntimeConnection : IDisposable
         }
     }
 
-    /// <summary>A short request whose answer is read whole; throws on a non-success status unless allowed.</summary>
+    /// <summary>A short request whose answer is read whole; throws on a non-success status other than <paramref name="tolerated"/>.</summary>
     internal async Task<(HttpStatusCode Status, string Body)> SendShortAsync(
-        HttpMethod method, string path, string operation, CancellationToken ct, params HttpStatusCode[] allowed)
+        HttpMethod method, string path, string operation, HttpStatusCode? tolerated, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(ShortTimeout);
@@ -80,7 +80,7 @@ internal sealed class RuntimeConnection : IDisposable
             using var request = new HttpRequestMessage(method, path);
             using var response = await SendAsync(request, operation, timeout.Token).ConfigureAwait(false);
             var body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode && !allowed.Contains(response.StatusCode))
+            if (!response.IsSuccessStatusCode && response.StatusCode != tolerated)
             {
                 throw Failure(operation, response, body);
             }

@@ -19,8 +19,9 @@ public sealed class BuildCacheTests(PodmanFixture podman)
             await client.BuildAsync(new BuildParameters { Tag = tag }, BuildContextTar.From(new Dictionary<string, string> { ["Dockerfile"] = dockerfile }), _ => { }, None);
             await client.BuildAsync(new BuildParameters { Tag = tag }, BuildContextTar.From(new Dictionary<string, string> { ["Dockerfile"] = dockerfile }), second.Add, None);
 
-            Assert.Contains(second, m => m.Stream?.StartsWith("--> Using cache ", StringComparison.Ordinal) == true);
-            Assert.DoesNotContain(second, m => m.Stream?.StartsWith("cache-step-", StringComparison.Ordinal) == true);
+            var text = BuildOutput.Text(second);
+            Assert.Contains("\n--> Using cache ", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("\ncache-step-", text, StringComparison.Ordinal);
         }
         finally
         {
@@ -49,7 +50,7 @@ public sealed class BuildCacheTests(PodmanFixture podman)
             await client.BuildAsync(
                 new BuildParameters { Tag = $"{repository}:next" }, BuildContextTar.From(new Dictionary<string, string> { ["Dockerfile"] = dockerfile }), messages.Add, None);
 
-            Assert.Contains(messages, m => m.Stream?.StartsWith("--> Using cache ", StringComparison.Ordinal) == true);
+            Assert.Contains("\n--> Using cache ", BuildOutput.Text(messages), StringComparison.Ordinal);
         }
         finally
         {

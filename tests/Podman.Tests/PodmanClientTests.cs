@@ -81,10 +81,10 @@ public sealed partial class PodmanClientTests(PodmanFixture podman)
         {
             var id = await client.BuildAsync(new BuildParameters { Tag = tag }, context, messages.Add, None);
 
-            var lines = messages.Select(m => m.Stream).ToList();
-            Assert.Contains("built-by-run-42\n", lines);
-            Assert.Contains("copied-content-ok\n", lines);
-            Assert.Contains(lines, l => l?.StartsWith("STEP 2/4: RUN echo", StringComparison.Ordinal) == true);
+            var text = BuildOutput.Text(messages);
+            Assert.Contains("\nbuilt-by-run-42\n", text, StringComparison.Ordinal);
+            Assert.Contains("\ncopied-content-ok\n", text, StringComparison.Ordinal);
+            Assert.Contains("\nSTEP 2/4: RUN echo", text, StringComparison.Ordinal);
             Assert.Matches(HexId(), id);
             var details = await client.InspectImageAsync(tag, None);
             Assert.NotNull(details);
@@ -112,7 +112,7 @@ public sealed partial class PodmanClientTests(PodmanFixture podman)
             () => client.BuildAsync(new BuildParameters { Tag = tag }, context, messages.Add, None));
 
         Assert.Equal("building at STEP \"RUN false\": exit status 1", e.Message);
-        Assert.Contains("before-failure\n", messages.Select(m => m.Stream));
+        Assert.Contains("\nbefore-failure\n", BuildOutput.Text(messages), StringComparison.Ordinal);
         Assert.Null(await client.InspectImageAsync(tag, None));
     }
 
@@ -131,7 +131,7 @@ public sealed partial class PodmanClientTests(PodmanFixture podman)
         {
             await client.BuildAsync(new BuildParameters { Tag = tag, Dockerfile = "docker/Dockerfile.web" }, context, messages.Add, None);
 
-            Assert.Contains("from-subdir-dockerfile\n", messages.Select(m => m.Stream));
+            Assert.Contains("\nfrom-subdir-dockerfile\n", BuildOutput.Text(messages), StringComparison.Ordinal);
         }
         finally
         {
@@ -255,12 +255,12 @@ public sealed partial class PodmanClientTests(PodmanFixture podman)
         using var cts = new CancellationTokenSource();
         var context = BuildContextTar.From(new Dictionary<string, string>
         {
-            ["Dockerfile"] = $"FROM {podman.BaseImage}\nRUN echo sleeping && sleep 4 && echo woke\nRUN echo second-step\n",
+            ["Dockerfile"] = $"FROM {podman.BaseImage}\nRUN echo started-$((1+1)) && sleep 4 && echo woke\nRUN echo second-step\n",
         });
 
         var build = client.BuildAsync(new BuildParameters { Tag = tag }, context, m =>
         {
-            if (m.Stream == "sleeping\n")
+            if (m.Stream?.Contains("started-2", StringComparison.Ordinal) == true)
             {
                 started.TrySetResult();
             }

@@ -83,11 +83,11 @@ public sealed class PodmanServiceTests(PodmanFixture podman, Xunit.Abstractions.
                 new BuildParameters { Tag = tag },
                 BuildContextTar.From(new Dictionary<string, string>
                 {
-                    ["Dockerfile"] = $"FROM {podman.BaseImage}\nRUN echo sleeping && sleep {marker} && echo woke\n",
+                    ["Dockerfile"] = $"FROM {podman.BaseImage}\nRUN echo started-$((1+1)) && sleep {marker} && echo woke\n",
                 }),
                 m =>
                 {
-                    if (m.Stream == "sleeping\n")
+                    if (m.Stream?.Contains("started-2", StringComparison.Ordinal) == true)
                     {
                         started.TrySetResult();
                     }

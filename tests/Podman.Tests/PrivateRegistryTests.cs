@@ -65,7 +65,7 @@ public sealed class PrivateRegistryTests(PrivatePodmanFixture podman)
         {
             await client.BuildAsync(parameters, context, messages.Add, None);
 
-            Assert.Single(messages, m => m.Stream == "from-private-stage\n");
+            Assert.Contains("\nfrom-private-stage\n", BuildOutput.Text(messages), StringComparison.Ordinal);
         }
         finally
         {

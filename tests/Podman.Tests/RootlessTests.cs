@@ -51,11 +51,10 @@ public sealed class RootlessTests(PodmanFixture podman) : IAsyncLifetime
             CancellationToken.None);
 
         Assert.True(info.Rootless, "the service does not report rootless");
-        var lines = messages.Select(m => m.Stream).ToList();
-        Assert.Contains("rootless-run-ok\n", lines);
-        Assert.Contains("copied-rootless\n", lines);
+        var text = BuildOutput.Text(messages);
+        Assert.Contains("\nrootless-run-ok\n", text, StringComparison.Ordinal);
         // uid 0 inside the user namespace, mapped to qbrootless outside.
-        Assert.Contains("0\n", lines);
+        Assert.Contains("\ncopied-rootless\n0\n", text, StringComparison.Ordinal);
         Assert.Equal(id, (await client.InspectImageAsync(tag, CancellationToken.None))?.Id);
     }
 
