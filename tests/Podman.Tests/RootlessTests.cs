@@ -13,7 +13,25 @@ public sealed class RootlessTests(PodmanFixture podman) : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public Task DisposeAsync() => PrivateServiceConfig.DeleteAsync(_dir);
+    public async Task DisposeAsync()
+    {
+        // Rootless Podman leaves a pause process (catatonit) per runtime dir to keep its user
+        // namespace; this one belongs to the test's throwaway runtime dir, so end it.
+        var pauseFile = Path.Combine(_dir, "xdg", "libpod", "tmp", "pause.pid");
+        if (File.Exists(pauseFile) && int.TryParse(await File.ReadAllTextAsync(pauseFile), out var pid))
+        {
+            try
+            {
+                using var pause = System.Diagnostics.Process.GetProcessById(pid);
+                pause.Kill();
+            }
+            catch (ArgumentException)
+            {
+            }
+        }
+
+        await PrivateServiceConfig.DeleteAsync(_dir);
+    }
 
     [Fact]
     public async Task Build_WhenServiceRunsRootless_RunsStepsWithChrootIsolation()
