@@ -28,7 +28,9 @@ internal static partial class WorkerCommand
         }
         catch (ConfigurationException e)
         {
-            await Console.Error.WriteLineAsync($"quay-builder: {e.Message}").ConfigureAwait(false);
+            // Under systemd the journal reads the priority prefix: `journalctl -p err` must find this.
+            var priority = SystemdEnvironment.FromProcess().LogsToJournal ? "<3>" : string.Empty;
+            await Console.Error.WriteLineAsync($"{priority}quay-builder: {e.Message}").ConfigureAwait(false);
             return ExitCodes.Configuration;
         }
 

@@ -54,7 +54,10 @@ internal sealed record WorkerSettings
     /// <summary><c>HEARTBEAT_INTERVAL</c> (seconds): well inside the manager's 60 s window.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The manager marks a job dead after this long without a heartbeat (protocol.md).</summary>
+    /// <summary>
+    /// <c>HEARTBEAT_WINDOW</c> (seconds): the manager marks a job dead after this long without a
+    /// heartbeat (60 s in protocol.md); the worker gives the job up after the same silence.
+    /// </summary>
     public TimeSpan HeartbeatWindow { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary><c>REGISTRATION_TIMEOUT</c> (seconds): how long transient failures of Ping/RegisterBuildJob are retried.</summary>

@@ -47,6 +47,7 @@ internal static class WorkerSettingsReader
             RegistryHostname = Get("REGISTRY_HOSTNAME"),
             WorkRoot = ReadDirectory(Get, "WORK_DIR") ?? Path.GetTempPath(),
             HeartbeatInterval = ReadSeconds(Get, "HEARTBEAT_INTERVAL") ?? TimeSpan.FromSeconds(10),
+            HeartbeatWindow = ReadSeconds(Get, "HEARTBEAT_WINDOW") ?? TimeSpan.FromSeconds(60),
             RegistrationRetryTime = ReadSeconds(Get, "REGISTRATION_TIMEOUT") ?? TimeSpan.FromSeconds(60),
             SourceLimits = ReadSourceLimits(Get),
             GitIdleTimeout = ReadSeconds(Get, "GIT_IDLE_TIMEOUT") ?? TimeSpan.FromMinutes(3),
@@ -55,10 +56,10 @@ internal static class WorkerSettingsReader
             GitKnownHosts = ReadReadableFile(Get, "GIT_KNOWN_HOSTS"),
         };
 
-        if (settings.HeartbeatInterval >= settings.HeartbeatWindow / 2)
+        if (settings.HeartbeatInterval * 3 > settings.HeartbeatWindow)
         {
             throw new ConfigurationException(
-                $"HEARTBEAT_INTERVAL is {settings.HeartbeatInterval.TotalSeconds:0} s: it must stay well inside the manager's {settings.HeartbeatWindow.TotalSeconds:0} s window; use 30 or less (default 10).");
+                $"HEARTBEAT_INTERVAL is {settings.HeartbeatInterval.TotalSeconds:0} s: it must stay well inside the manager's {settings.HeartbeatWindow.TotalSeconds:0} s window; use at most a third of HEARTBEAT_WINDOW (defaults: 10 and 60).");
         }
 
         return settings;

@@ -81,5 +81,5 @@ internal sealed class SecretMasker
     // The BEGIN/END lines of a PEM or OpenSSH key are public knowledge; masking them would only
     // hide which kind of key failed.
     private static bool IsKeyFrame(string line) =>
-        line.StartsWith("-----", StringComparison.Ordinal) && line.EndsWith("-----", StringComparison.Ordinal);
+        !line.Contains('\n', StringComparison.Ordinal) && line.StartsWith("-----", StringComparison.Ordinal) && line.EndsWith("-----", StringComparison.Ordinal);
 }
