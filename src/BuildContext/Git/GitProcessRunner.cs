@@ -115,9 +115,12 @@ internal sealed class GitProcessRunner
 
             Task stdoutPump = PumpAsync(process.StandardOutput, activity, line =>
             {
-                if (stdout.Length < MaxOutputChars)
+                lock (stdout)
                 {
-                    stdout.Append(line).Append('\n');
+                    if (stdout.Length < MaxOutputChars)
+                    {
+                        stdout.Append(line).Append('\n');
+                    }
                 }
             });
             Task stderrPump = PumpAsync(process.StandardError, activity, line =>
@@ -149,6 +152,12 @@ internal sealed class GitProcessRunner
             await Task.WhenAny(Task.WhenAll(stdoutPump, stderrPump), Task.Delay(PipeDrainGrace, CancellationToken.None)).ConfigureAwait(false);
 
             exitedNormally = timedOut == GitTimeout.None;
+            string output;
+            lock (stdout)
+            {
+                output = stdout.ToString();
+            }
+
             string[] kept;
             lock (messages)
             {
@@ -158,7 +167,7 @@ internal sealed class GitProcessRunner
             return new GitProcessResult(
                 timedOut == GitTimeout.None ? process.ExitCode : -1,
                 timedOut,
-                _redactor.Redact(stdout.ToString()),
+                _redactor.Redact(output),
                 kept);
         }
         finally
