@@ -115,7 +115,7 @@ public sealed class PackageFetcher
                     e);
             }
 
-            throw;
+            throw AsSourceException(e);
         }
         finally
         {
@@ -151,12 +151,21 @@ public sealed class PackageFetcher
                     .ConfigureAwait(false);
             }
         }
-        catch
+        catch (Exception e)
         {
             DeleteQuietly(root);
-            throw;
+            if (e is OperationCanceledException && cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            throw AsSourceException(e);
         }
     }
+
+    /// <summary>Whatever else went wrong (a full disk, a permission) still reaches the user as a <see cref="SourceException"/>.</summary>
+    private static SourceException AsSourceException(Exception e) =>
+        e as SourceException ?? new SourceException($"The build package could not be fetched: {e.Message}", e);
 
     private static async Task<FetchedPackage> ExtractStreamAsync(
         Stream source,
