@@ -148,6 +148,31 @@ public sealed class LocalModeTests
         Assert.DoesNotContain("hunter2-SECRET", result.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Local_WhenInterruptedDuringTheBuild_ReportsTheCancellationAndExitsSix()
+    {
+        await using var run = await LocalRun.CreateAsync();
+        var source = Directory.CreateDirectory(Path.Combine(run.Scratch, "slow")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(source, "Dockerfile"), $"FROM {run.Services.BaseImage}\nRUN echo slow-step-started && sleep 20\n");
+        var binary = await WorkerBinary.GetAsync();
+        var interrupted = new TaskCompletionSource();
+
+        var result = await ProcessRunner.RunAsync(binary, ["local", source, "--repository", "localtest/sigint"], run.Environment(), TimeSpan.FromMinutes(2), clearEnvironment: true,
+            started: process => _ = Task.Run(async () =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(6));
+                using var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                await kill.WaitForExitAsync();
+                interrupted.SetResult();
+            }));
+
+        Assert.True(interrupted.Task.IsCompleted, "the build finished before it could be interrupted: " + result);
+        Assert.Equal(6, result.ExitCode);
+        Assert.Contains("Build failed: build cancelled (interrupted)", result.Stderr, StringComparison.Ordinal);
+        Assert.True(result.Elapsed < TimeSpan.FromSeconds(20), $"took {result.Elapsed}: the RUN step was not cancelled");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(run.WorkRoot));
+    }
+
     [Theory]
     [InlineData(new[] { "--help" }, "quay-builder local SOURCE [options]")]
     [InlineData(new[] { "local", "--help" }, "--password-file FILE")]
