@@ -271,12 +271,13 @@ internal sealed partial class BuildJob
         };
 
         ContextTarStats? sent = null;
+        var lines = new LineAssembler(WriteBuildLine);
         try
         {
             _builtImageId = await _runtime.BuildAsync(
                 parameters,
                 async (stream, token) => sent = await ContextTarWriter.WriteAsync(context, stream, token).ConfigureAwait(false),
-                WriteBuildOutput,
+                message => WriteBuildOutput(lines, message),
                 ct).ConfigureAwait(false);
         }
         catch (PodmanException e)
@@ -287,6 +288,10 @@ internal sealed partial class BuildJob
         {
             throw new BuildFailure(FailureKind.Source, e.Message, e);
         }
+        finally
+        {
+            lines.Flush();
+        }
 
         if (sent is not null)
         {
@@ -296,32 +301,11 @@ internal sealed partial class BuildJob
         Info($"Built image {_builtImageId}");
     }
 
-    private void WriteBuildOutput(PodmanMessage message)
+    private void WriteBuildOutput(LineAssembler lines, PodmanMessage message)
     {
-        if (message.Error is { } error)
-        {
-            // The runtime's error also ends the request as a PodmanException; it is reported once, there.
-            LogRuntimeError(_logger, error);
-            return;
-        }
-
         if (message.Stream is { } text)
         {
-            foreach (var line in text.Split('\n'))
-            {
-                if (line.Length == 0)
-                {
-                    continue;
-                }
-
-                var translated = StepHeaderTranslator.Translate(line);
-                if (!ReferenceEquals(translated, line))
-                {
-                    _notifier.Status($"building: {translated}");
-                }
-
-                _reporter.Write(BuildLogMessage.Stream(translated));
-            }
+            lines.Append(text);
         }
         else
         {
@@ -329,13 +313,19 @@ internal sealed partial class BuildJob
         }
     }
 
-    private void WriteProgress(PodmanMessage message)
+    private void WriteBuildLine(string line)
     {
-        if (message.Error is not null)
+        var translated = StepHeaderTranslator.Translate(line);
+        if (!ReferenceEquals(translated, line))
         {
-            return;
+            _notifier.Status($"building: {translated}");
         }
 
+        _reporter.Write(BuildLogMessage.Stream(translated));
+    }
+
+    private void WriteProgress(PodmanMessage message)
+    {
         var text = message.Status ?? message.Stream?.TrimEnd('\n');
         if (!string.IsNullOrEmpty(text))
         {
@@ -555,9 +545,6 @@ internal sealed partial class BuildJob
 
     [LoggerMessage(EventId = 47, Level = LogLevel.Information, Message = "Context sent to the runtime: {Files} files, {Bytes} bytes, {Excluded} entries excluded by the ignore file")]
     private static partial void LogContextSent(ILogger logger, long files, long bytes, long excluded);
-
-    [LoggerMessage(EventId = 48, Level = LogLevel.Debug, Message = "Runtime reported: {Error}")]
-    private static partial void LogRuntimeError(ILogger logger, string error);
 
     [LoggerMessage(EventId = 49, Level = LogLevel.Warning, Message = "Not every log line was delivered before the worker stopped")]
     private static partial void LogFlushTimedOut(ILogger logger);
