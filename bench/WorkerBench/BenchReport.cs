@@ -32,6 +32,11 @@ internal sealed class BenchReport(bool smoke)
         return ok;
     }
 
+    // The targets are the shipped (AOT) worker's; the JIT build is shown beside it, not judged.
+    public static string TargetFor(string kind, string target) => kind == "AOT" ? target : $"({target} is for AOT)";
+
+    public static bool? JudgeFor(string kind, bool met) => kind == "AOT" ? met : null;
+
     public static string Format(double value, string format = "0.0") => value.ToString(format, CultureInfo.InvariantCulture);
 
     public static double Median(IReadOnlyCollection<double> values)
