@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using QuayBuilder.Build;
 using QuayBuilder.Configuration;
 using QuayBuilder.Podman;
@@ -9,7 +10,7 @@ namespace QuayBuilder.Cli;
 /// quay-builder image (EXECUTOR=kubernetesPodman) when there is none, starts Podman's service
 /// itself — what the Go image's entrypoint script did in shell.
 /// </summary>
-internal sealed class RuntimeConnector : IAsyncDisposable
+internal sealed partial class RuntimeConnector : IAsyncDisposable
 {
     private static readonly TimeSpan SocketWait = TimeSpan.FromSeconds(20);
 
@@ -19,7 +20,8 @@ internal sealed class RuntimeConnector : IAsyncDisposable
 
     public string? SocketPath { get; private set; }
 
-    public async Task<IContainerRuntime> ConnectAsync(WorkerSettings settings, CancellationToken ct)
+    /// <param name="logger">With DEBUG, Podman's info (version, storage, rootless, runtime) is logged here.</param>
+    public async Task<IContainerRuntime> ConnectAsync(WorkerSettings settings, CancellationToken ct, ILogger? logger = null)
     {
         var socket = await ContainerSocket.DiscoverAsync(settings.RuntimeSocket is null ? null : "unix://" + settings.RuntimeSocket, SocketWait, ct).ConfigureAwait(false);
         if (socket is null && string.Equals(settings.Executor, "kubernetesPodman", StringComparison.OrdinalIgnoreCase) && settings.RuntimeSocket is null)
@@ -47,6 +49,19 @@ internal sealed class RuntimeConnector : IAsyncDisposable
 
         SocketPath = socket;
         Runtime = settings.Runtime == ContainerRuntimeKind.Docker ? new DockerApiClient(socket) : new PodmanClient(socket);
+        if (settings.Debug && logger is not null)
+        {
+            try
+            {
+                var info = await Runtime.InfoAsync(ct).ConfigureAwait(false);
+                LogInfo(logger, socket, info.Version, info.StorageDriver, info.Rootless, info.OciRuntime);
+            }
+            catch (PodmanException e)
+            {
+                LogInfoFailed(logger, socket, e.Message);
+            }
+        }
+
         return Runtime;
     }
 
@@ -62,4 +77,10 @@ internal sealed class RuntimeConnector : IAsyncDisposable
             await _ownService.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    [LoggerMessage(EventId = 50, Level = LogLevel.Debug, Message = "Runtime at {Socket}: version {Version}, storage {Storage}, rootless {Rootless}, OCI runtime {OciRuntime}")]
+    private static partial void LogInfo(ILogger logger, string socket, string version, string storage, bool rootless, string ociRuntime);
+
+    [LoggerMessage(EventId = 51, Level = LogLevel.Warning, Message = "Runtime at {Socket} did not describe itself: {Reason}")]
+    private static partial void LogInfoFailed(ILogger logger, string socket, string reason);
 }

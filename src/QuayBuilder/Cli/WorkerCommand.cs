@@ -93,7 +93,7 @@ internal static partial class WorkerCommand
 
         var reporter = new ManagerReporter(session, log, masker);
         await using var connector = new RuntimeConnector();
-        var job = new BuildJob(spec, reporter, ct => connector.ConnectAsync(settings, ct), JobOptions(settings), notifier, loggerFactory.CreateLogger<BuildJob>());
+        var job = new BuildJob(spec, reporter, ct => connector.ConnectAsync(settings, ct, logger), JobOptions(settings), notifier, loggerFactory.CreateLogger<BuildJob>());
         await job.RunAsync(abort).ConfigureAwait(false);
         return ExitCodes.Success;
     }
