@@ -91,27 +91,31 @@ internal static class ManagerCheck
                 trusted += " and CA_CERT";
             }
 
-            return $"{server}: the TLS handshake failed ({FailureChain.Describe(tls)}); the worker trusts {trusted} — set TLS_CERT_PATH to the CA that signed the manager's certificate (its name must match SERVER), or INSECURE=true if the manager serves plaintext.";
+            return $"{server}: the TLS handshake failed: the manager's certificate is not signed by a CA the worker trusts, or does not name the host in SERVER ({FailureChain.Describe(tls)}); the worker trusts {trusted} — set TLS_CERT_PATH to the CA that signed the manager's certificate (its name must match SERVER), or INSECURE=true if the manager serves plaintext.";
         }
 
+        // gRPC's own detail ("Error connecting to subchannel.") hides the socket error that says what happened.
+        var detail = e.Status.DebugException is { } cause ? FailureChain.Describe(cause) : e.Status.Detail;
         return e.StatusCode switch
         {
-            StatusCode.Unavailable => $"{server} did not answer ping over {transport} ({e.Status.Detail}) — check that the manager runs, that SERVER names its gRPC port, that INSECURE matches its TLS setting, and that the network allows the connection.",
+            StatusCode.Unavailable => $"{server} did not answer ping over {transport} ({detail}) — check that the manager runs, that SERVER names its gRPC port, that INSECURE matches its TLS setting, and that the network allows the connection.",
             StatusCode.DeadlineExceeded => $"{server} did not answer ping within {PingDeadline.TotalSeconds:0} s over {transport} — check that SERVER names the manager's gRPC port (not its HTTP port) and that INSECURE matches its TLS setting.",
-            _ => $"{server} answered ping with {e.StatusCode} ({e.Status.Detail}) — check that SERVER names Quay's build manager gRPC port and see the manager's log.",
+            _ => $"{server} answered ping with {e.StatusCode} ({detail}) — check that SERVER names Quay's build manager gRPC port and see the manager's log.",
         };
     }
 
-    private static CheckLine Skew(string? date, DateTimeOffset answeredAt, TimeSpan roundTrip)
+    /// <summary>The clock line from the ping answer's <c>date</c> header (null when the manager sent none).</summary>
+    internal static CheckLine Skew(string? date, DateTimeOffset answeredAt, TimeSpan roundTrip)
     {
         if (date is null || !DateTimeOffset.TryParseExact(date, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var managerTime))
         {
             return NotVisible("the manager's answer carries no date header");
         }
 
-        // The header has whole seconds and was stamped somewhere within the round trip.
+        // The header has whole seconds, servers refresh it once a second (Kestrel does), and it was
+        // stamped somewhere within the round trip: up to 2 s plus the round trip is no evidence of skew.
         var skew = managerTime - answeredAt;
-        var tolerance = TimeSpan.FromSeconds(1) + roundTrip;
+        var tolerance = TimeSpan.FromSeconds(2) + roundTrip;
         var magnitude = skew.Duration();
         var text = magnitude <= tolerance
             ? $"in step with the manager (within {tolerance.TotalSeconds:0.#} s, from the ping answer's date header)"
