@@ -25,7 +25,6 @@ internal sealed class LocalReporter : IBuildReporter
     private readonly string? _cachedTag;
     private readonly Func<int> _width;
     private readonly Lock _gate = new();
-    private readonly List<BuildPhase> _phases = [];
     private TransferProgress? _live;
     private string? _lastError;
 
@@ -46,18 +45,6 @@ internal sealed class LocalReporter : IBuildReporter
         _width = width;
     }
 
-    /// <summary>The phases in the order the job entered them.</summary>
-    public IReadOnlyList<BuildPhase> Phases
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _phases];
-            }
-        }
-    }
-
     /// <summary>The text of the job's <c>error</c> line (masked), once it sent one.</summary>
     public string? LastError
     {
@@ -74,7 +61,6 @@ internal sealed class LocalReporter : IBuildReporter
     {
         lock (_gate)
         {
-            _phases.Add(phase);
             if (_mode == LocalRenderMode.Json || phase is BuildPhase.Complete or BuildPhase.Error)
             {
                 // Complete and Error are told by the summary or the error at the very end.
