@@ -97,7 +97,9 @@ internal sealed class ExtractionTarget
             fullPath,
             FileMode.CreateNew,
             FileAccess.Write,
-            FileShare.None,
+            // Not FileShare.None: .NET would take and drop a flock(2) per file, two syscalls
+            // that protect nothing here (the directory is fresh and ours alone).
+            FileShare.ReadWrite | FileShare.Delete,
             FileOptions.None,
             declaredLength >= PreallocateFrom ? declaredLength : 0));
 
