@@ -54,9 +54,14 @@ internal static class ManagerChannelFactory
         var certificates = new X509Certificate2Collection();
         if (settings.TlsCertPath is { } path)
         {
+            int before = certificates.Count;
             try
             {
                 certificates.ImportFromPemFile(path);
+                if (certificates.Count == before)
+                {
+                    throw new CryptographicException("no BEGIN CERTIFICATE block found");
+                }
             }
             catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
             {
@@ -67,9 +72,14 @@ internal static class ManagerChannelFactory
 
         if (settings.CaCert is { } pem)
         {
+            int before = certificates.Count;
             try
             {
                 certificates.ImportFromPem(pem);
+                if (certificates.Count == before)
+                {
+                    throw new CryptographicException("no BEGIN CERTIFICATE block found");
+                }
             }
             catch (CryptographicException e)
             {

@@ -13,7 +13,7 @@ public sealed class WorkerEndToEndTests
         var package = BuildPackages.TarGz(new Dictionary<string, string>
         {
             ["README.md"] = "outside the context\n",
-            ["web/Dockerfile"] = $"FROM {services.BaseImage}\nRUN echo {marker} && mkdir -p /srv\nCOPY app.txt /srv/app.txt\n",
+            ["web/Dockerfile"] = $"ARG BASE={services.BaseImage[..services.BaseImage.LastIndexOf(':')]}\nARG VERSION=latest\nFROM ${{BASE}}:${{VERSION}}\nRUN echo {marker} && mkdir -p /srv\nCOPY . /srv/\n",
             ["web/app.txt"] = "hello from the context\n",
             ["web/.dockerignore"] = "*.log\n",
             ["web/debug.log"] = "ignored\n",
@@ -32,6 +32,9 @@ public sealed class WorkerEndToEndTests
         using var registry = new RegistryProbe(services.Registry);
         Assert.Equal(["latest", "v1"], (await registry.TagsAsync(run.Repository)).Order());
         Assert.Equal("hello from the context\n", await registry.ReadFileAsync(run.Repository, "v1", "srv/app.txt"));
+        Assert.Null(await registry.ReadFileAsync(run.Repository, "v1", "srv/debug.log"));
+        Assert.Null(await registry.ReadFileAsync(run.Repository, "v1", "srv/README.md"));
+        Assert.NotNull(await registry.ReadFileAsync(run.Repository, "v1", "srv/Dockerfile"));
 
         var lines = run.Manager.LogLines;
         Assert.Contains(lines, l => l.Key == "stream" && l.Text == marker + "\n");
