@@ -23,24 +23,22 @@ internal static class CheckCommand
         var now = DateTimeOffset.UtcNow;
 
         // The slow checks (network, processes) run together; the lines are printed in a fixed order.
-        var manager = ManagerCheck.RunAsync(environment, ct);
-        var podman = PodmanCheck.RunAsync(environment, ct);
-        var registry = RegistryCheck.RunAsync(environment, ct);
-        var git = ToolCheck.GitAsync(ct);
-        var ssh = ToolCheck.SshAsync(ct);
+        var manager = GuardAsync(ManagerCheck.Name, () => ManagerCheck.RunAsync(environment, ct), ct);
+        var podman = GuardAsync(PodmanCheck.Name, async () => [await PodmanCheck.RunAsync(environment, ct).ConfigureAwait(false)], ct);
+        var registry = GuardAsync(RegistryCheck.Name, async () => [await RegistryCheck.RunAsync(environment, ct).ConfigureAwait(false)], ct);
+        var git = GuardAsync("git", async () => [await ToolCheck.GitAsync(ct).ConfigureAwait(false)], ct);
+        var ssh = GuardAsync("ssh", async () => [await ToolCheck.SshAsync(ct).ConfigureAwait(false)], ct);
 
-        var lines = new List<CheckLine>
-        {
-            ConfigurationCheck.Run(environment, CheckedElsewhere),
-            TokenCheck.Run(environment, now),
-        };
+        var lines = new List<CheckLine>();
+        lines.AddRange(Guard(ConfigurationCheck.Name, () => [ConfigurationCheck.Run(environment, CheckedElsewhere)]));
+        lines.AddRange(Guard(TokenCheck.Name, () => [TokenCheck.Run(environment, now)]));
         lines.AddRange(await manager.ConfigureAwait(false));
-        lines.Add(await podman.ConfigureAwait(false));
-        lines.Add(await registry.ConfigureAwait(false));
-        lines.AddRange(CaBundleCheck.Run(environment, now));
-        lines.Add(await git.ConfigureAwait(false));
-        lines.Add(await ssh.ConfigureAwait(false));
-        lines.Add(WorkDirectoryCheck.Run(environment));
+        lines.AddRange(await podman.ConfigureAwait(false));
+        lines.AddRange(await registry.ConfigureAwait(false));
+        lines.AddRange(Guard(CaBundleCheck.Name, () => CaBundleCheck.Run(environment, now)));
+        lines.AddRange(await git.ConfigureAwait(false));
+        lines.AddRange(await ssh.ConfigureAwait(false));
+        lines.AddRange(Guard(WorkDirectoryCheck.Name, () => [WorkDirectoryCheck.Run(environment)]));
 
         foreach (var line in lines)
         {
@@ -50,4 +48,35 @@ internal static class CheckCommand
         await output.FlushAsync(ct).ConfigureAwait(false);
         return lines.Count(line => line.Status == CheckStatus.Fail);
     }
+
+    /// <summary>
+    /// A check that breaks in a way it did not foresee becomes its own FAIL line: one broken
+    /// check must not hide what the others found.
+    /// </summary>
+    private static IReadOnlyList<CheckLine> Guard(string name, Func<IReadOnlyList<CheckLine>> check)
+    {
+        try
+        {
+            return check();
+        }
+        catch (Exception e)
+        {
+            return [Crashed(name, e)];
+        }
+    }
+
+    private static async Task<IReadOnlyList<CheckLine>> GuardAsync(string name, Func<Task<IReadOnlyList<CheckLine>>> check, CancellationToken ct)
+    {
+        try
+        {
+            return await check().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            return [Crashed(name, e)];
+        }
+    }
+
+    private static CheckLine Crashed(string name, Exception e) =>
+        CheckLine.Fail(name, $"the check itself failed ({e.GetType().Name}: {e.Message}) — run it again; if it persists, report it with this line.");
 }

@@ -68,7 +68,7 @@ public sealed class CheckCommandTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
-    public async Task Check_WhenManagerPortClosedSocketMissingAndCaFileGarbage_FailsEachWithItsFixAndHidesTheToken()
+    public async Task Check_WhenManagerPortClosedSocketMissingAndCaBundleGarbage_FailsEachWithItsFixAndHidesTheToken()
     {
         const string token = "registration-token-SECRET-0123456789abcdef";
         var garbage = Path.Join(_directory, "garbage.pem");
@@ -79,7 +79,7 @@ public sealed class CheckCommandTests(ITestOutputHelper log) : IDisposable
         {
             ["SERVER"] = $"127.0.0.1:{ClosedPort()}",
             ["TOKEN"] = token,
-            ["TLS_CERT_PATH"] = garbage,
+            ["SSL_CERT_FILE"] = garbage,
             ["DOCKER_HOST"] = "unix://" + missingSocket,
         });
 
@@ -92,9 +92,26 @@ public sealed class CheckCommandTests(ITestOutputHelper log) : IDisposable
         Assert.Contains("check that the manager runs, that SERVER names its gRPC port", Line(lines, "manager"), StringComparison.Ordinal);
         Assert.Equal("skip clock    skew not visible: the manager did not answer", Line(lines, "clock"));
         Assert.Contains($"DOCKER_HOST names {missingSocket}, but no such socket — start Podman's API service", Line(lines, "podman"), StringComparison.Ordinal);
-        Assert.Contains($"TLS_CERT_PATH {garbage} holds no PEM certificate — ", Line(lines, "ca"), StringComparison.Ordinal);
+        Assert.Contains($"SSL_CERT_FILE {garbage} holds no PEM certificate — ", Line(lines, "ca"), StringComparison.Ordinal);
         Assert.DoesNotContain(lines, line => line.Contains(token, StringComparison.Ordinal));
         Assert.DoesNotContain(lines, line => line.Contains("SECRET", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Check_WhenTlsCertPathIsGarbage_FailsTheCaLineOnceAndSkipsTheManager()
+    {
+        using var ca = TestCertificates.CreateCa("Manager CA", TimeSpan.FromDays(365));
+        using var leaf = TestCertificates.CreateLeaf(ca);
+        await using var manager = await FakeManagerServer.StartAsync(new FakeBuildManager(new BuildPack()), certificate: leaf);
+        var garbage = Path.Join(_directory, "garbage.pem");
+        await File.WriteAllTextAsync(garbage, "-----BEGIN NOTHING-----\nnot base64 at all\n");
+
+        var (status, lines) = await RunAsync(new() { ["SERVER"] = manager.Address, ["TLS_CERT_PATH"] = garbage, ["TOKEN"] = Jwt(null) });
+
+        Assert.StartsWith($"FAIL ca       TLS_CERT_PATH {garbage} holds no PEM certificate — ", Line(lines, "ca"), StringComparison.Ordinal);
+        Assert.Equal($"skip manager  {manager.Address} not asked: the CA certificates in TLS_CERT_PATH/CA_CERT are unusable (see the ca lines)", Line(lines, "manager"));
+        Assert.Equal(0, manager.Manager.Pings);
+        Assert.Equal(lines.Count(l => l.StartsWith("FAIL ", StringComparison.Ordinal)), status);
     }
 
     [Fact]
