@@ -17,7 +17,8 @@ internal sealed class BenchReport(bool smoke)
     {
         _figures.Add(figure);
         var verdict = figure.Met switch { true => "met", false => "MISSED", null => string.Empty };
-        Console.WriteLine($"  {figure.Name}: {figure.Value}{(figure.Target.Length > 0 ? $"  (target {figure.Target}{(Smoke ? ", not judged in --smoke" : $": {verdict}")})" : string.Empty)}{(figure.Note.Length > 0 ? "  — " + figure.Note : string.Empty)}");
+        var judged = figure.Met is null ? string.Empty : Smoke ? ", not judged in --smoke" : $": {verdict}";
+        Console.WriteLine($"  {figure.Name}: {figure.Value}{(figure.Target.Length > 0 ? $"  (target {figure.Target}{judged})" : string.Empty)}{(figure.Note.Length > 0 ? "  — " + figure.Note : string.Empty)}");
     }
 
     /// <summary>Records a broken check (correctness, not speed).</summary>
