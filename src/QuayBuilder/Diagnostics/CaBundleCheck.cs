@@ -89,19 +89,27 @@ internal static class CaBundleCheck
             }
 
             var bySoonest = certificates.OrderBy(c => c.NotAfter).ToList();
-            var listed = certificates.Count <= ListedAtMost ? bySoonest : bySoonest.Take(1).ToList();
-            var text = string.Join("; ", listed.Select(c => $"{c.Subject} until {Day(c.NotAfter)}"));
             var summary = certificates.Count <= ListedAtMost
-                ? $"{source}: {Count(certificates.Count)}: {text}"
-                : $"{source}: {Count(certificates.Count)}, soonest to expire: {text}";
+                ? $"{source}: {Count(certificates.Count)}: {string.Join("; ", bySoonest.Select(c => $"{c.Subject} until {Day(c.NotAfter)}"))}"
+                : $"{source}: {Count(certificates.Count)}, soonest to expire: {bySoonest[0].GetNameInfo(X509NameType.SimpleName, false)} until {Day(bySoonest[0].NotAfter)}";
 
             var lines = new List<CheckLine> { CheckLine.Ok(Name, summary) };
-            foreach (var certificate in bySoonest.TakeWhile(c => new DateTimeOffset(c.NotAfter.ToUniversalTime()) - now < ExpiryWarning))
+            var expiring = bySoonest.TakeWhile(c => new DateTimeOffset(c.NotAfter.ToUniversalTime()) - now < ExpiryWarning).ToList();
+            if (certificates.Count > ListedAtMost && expiring.Count > 0)
+            {
+                // A system bundle carries retired roots until its next update; one line says so without drowning the rest.
+                lines.Add(CheckLine.Warn(Name,
+                    $"{source}: {expiring.Count} of {certificates.Count} certificates expired or expire within 30 days (soonest: {expiring[0].GetNameInfo(X509NameType.SimpleName, false)}, {Day(expiring[0].NotAfter)}) — harmless unless a server you need chains to one of them; update the bundle (update-ca-certificates / update-ca-trust)."));
+                return lines;
+            }
+
+            foreach (var certificate in expiring)
             {
                 var expiry = new DateTimeOffset(certificate.NotAfter.ToUniversalTime());
+                var left = expiry - now;
                 lines.Add(CheckLine.Warn(Name, expiry <= now
                     ? $"{source}: {certificate.Subject} expired on {Day(certificate.NotAfter)} — replace it with the CA's current certificate."
-                    : $"{source}: {certificate.Subject} expires on {Day(certificate.NotAfter)}, in {(expiry - now).TotalDays:0} days — get the CA's renewed certificate into {variable} before then."));
+                    : $"{source}: {certificate.Subject} expires on {Day(certificate.NotAfter)}, {(left.TotalDays < 1 ? "within a day" : $"in {left.TotalDays:0} days")} — get the CA's renewed certificate into {variable} before then."));
             }
 
             return lines;

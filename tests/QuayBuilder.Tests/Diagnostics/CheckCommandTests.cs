@@ -172,6 +172,24 @@ public sealed class CheckCommandTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
+    public async Task Check_WhenABigBundleHasExpiringCas_WarnsOnceForTheBundle()
+    {
+        var validities = new[] { 5, 20, 400, 500, 600, 700 };
+        var certificates = validities.Select(days => TestCertificates.CreateCa($"Bundle CA {days}", TimeSpan.FromDays(days))).ToList();
+        var bundle = Path.Join(_directory, "bundle.pem");
+        await File.WriteAllTextAsync(bundle, string.Concat(certificates.Select(c => c.ExportCertificatePem() + "\n")));
+        certificates.ForEach(c => c.Dispose());
+
+        var (status, lines) = await RunAsync(new() { ["SSL_CERT_FILE"] = bundle });
+
+        var ca = lines.Where(line => Name(line) == "ca").ToList();
+        Assert.Equal(2, ca.Count);
+        Assert.Matches($@"^ok   ca       SSL_CERT_FILE {bundle}: 6 certificates, soonest to expire: Bundle CA 5 until \d{{4}}-\d\d-\d\d$", ca[0]);
+        Assert.StartsWith($"warn ca       SSL_CERT_FILE {bundle}: 2 of 6 certificates expired or expire within 30 days (soonest: Bundle CA 5, ", ca[1], StringComparison.Ordinal);
+        Assert.Equal(lines.Count(l => l.StartsWith("FAIL ", StringComparison.Ordinal)), status);
+    }
+
+    [Fact]
     public async Task Check_WhenRegistryCertificateIsUntrusted_FailsNamingSslCertFile()
     {
         using var ca = TestCertificates.CreateCa("Registry CA", TimeSpan.FromDays(365));
