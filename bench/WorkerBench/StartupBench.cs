@@ -109,7 +109,7 @@ internal static class StartupBench
         using var worker = job.Start(binary);
         await holding.Task.WaitAsync(TimeSpan.FromSeconds(30));
         int heartbeats = job.Manager.Heartbeats;
-        await Task.Delay(TimeSpan.FromSeconds(bench.Smoke ? 2.5 : 4.5));
+        await Task.Delay(TimeSpan.FromSeconds(bench.Smoke ? 3.5 : 4.5));
         var memory = worker.ReadMemory();
         bool beating = job.Manager.Heartbeats - heartbeats >= 2;
         release.Set();
