@@ -20,6 +20,12 @@ public sealed class DockerApiClient : IContainerRuntime
         _connection = new RuntimeConnection(socketPath);
     }
 
+    /// <summary>Shares a connection with <see cref="PodmanClient"/>, which pushes through this API.</summary>
+    internal DockerApiClient(RuntimeConnection connection)
+    {
+        _connection = connection;
+    }
+
     public string SocketPath => _connection.SocketPath;
 
     public async Task PingAsync(CancellationToken ct)
@@ -91,7 +97,7 @@ public sealed class DockerApiClient : IContainerRuntime
     }
 
     /// <summary>The Docker API pushes a local name, so the image is first tagged as <paramref name="destination"/>.</summary>
-    public async Task PushAsync(string image, string destination, RegistryAuth? auth, Action<PodmanMessage> onMessage, CancellationToken ct)
+    public async Task<string?> PushAsync(string image, string destination, RegistryAuth? auth, Action<PodmanMessage> onMessage, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(onMessage);
         var operation = $"Pushing {destination}";
@@ -106,7 +112,8 @@ public sealed class DockerApiClient : IContainerRuntime
         // The Docker API refuses a push without the header, even for an open registry.
         AddAuth(request, auth ?? new RegistryAuth(string.Empty, string.Empty));
         using var response = await _connection.SendAsync(request, operation, ct).ConfigureAwait(false);
-        await _connection.ReadStreamAsync(response, operation, prefixErrors: true, onMessage, ct).ConfigureAwait(false);
+        var summary = await _connection.ReadStreamAsync(response, operation, prefixErrors: true, onMessage, ct).ConfigureAwait(false);
+        return summary.Digest;
     }
 
     public async Task<ImageDetails?> InspectImageAsync(string nameOrId, CancellationToken ct)

@@ -23,8 +23,12 @@ public interface IContainerRuntime : IAsyncDisposable
 
     Task TagAsync(string image, string repository, string tag, CancellationToken ct);
 
-    /// <summary>Pushes local <paramref name="image"/> to <paramref name="destination"/> (a full reference).</summary>
-    Task PushAsync(string image, string destination, RegistryAuth? auth, Action<PodmanMessage> onMessage, CancellationToken ct);
+    /// <summary>
+    /// Pushes local <paramref name="image"/> to <paramref name="destination"/> (a full reference).
+    /// Returns the digest of the manifest the registry received, or null when the runtime did
+    /// not say. (The local image's RepoDigests are not that digest: the push compresses layers.)
+    /// </summary>
+    Task<string?> PushAsync(string image, string destination, RegistryAuth? auth, Action<PodmanMessage> onMessage, CancellationToken ct);
 
     /// <summary>Returns null when there is no such image.</summary>
     Task<ImageDetails?> InspectImageAsync(string nameOrId, CancellationToken ct);

@@ -14,10 +14,12 @@ public sealed class PodmanClient : IContainerRuntime
     private const string Api = "/v4.0.0/libpod";
 
     private readonly RuntimeConnection _connection;
+    private readonly DockerApiClient _compatible;
 
     public PodmanClient(string socketPath)
     {
         _connection = new RuntimeConnection(socketPath);
+        _compatible = new DockerApiClient(_connection);
     }
 
     public string SocketPath => _connection.SocketPath;
@@ -98,20 +100,14 @@ public sealed class PodmanClient : IContainerRuntime
         await _connection.SendShortAsync(HttpMethod.Post, path, $"Tagging {image} as {repository}:{tag}", null, ct).ConfigureAwait(false);
     }
 
-    public async Task PushAsync(string image, string destination, RegistryAuth? auth, Action<PodmanMessage> onMessage, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(onMessage);
-        var operation = $"Pushing {destination}";
-        var path = $"{Api}/images/{ImageName.ForPath(image)}/push?destination={Query(ImageName.ForPath(destination))}&quiet=false";
-        using var request = new HttpRequestMessage(HttpMethod.Post, path);
-        if (auth is not null)
-        {
-            request.Headers.Add(RegistryAuthHeader.AuthHeader, RegistryAuthHeader.Encode(auth));
-        }
-
-        using var response = await _connection.SendAsync(request, operation, ct).ConfigureAwait(false);
-        await ReadAsync(response, operation, onMessage, ct).ConfigureAwait(false);
-    }
+    /// <remarks>
+    /// Pushes through Podman's Docker-compatible endpoint on the same socket: Podman 4.x's libpod
+    /// push reports no digest, and the compatible one reports the manifest digest the registry
+    /// received (<c>aux.Digest</c>). Both push with containers/image and the service's
+    /// registries.conf; isolation, the reason for libpod elsewhere, plays no part in a push.
+    /// </remarks>
+    public Task<string?> PushAsync(string image, string destination, RegistryAuth? auth, Action<PodmanMessage> onMessage, CancellationToken ct) =>
+        _compatible.PushAsync(image, destination, auth, onMessage, ct);
 
     public async Task<ImageDetails?> InspectImageAsync(string nameOrId, CancellationToken ct)
     {

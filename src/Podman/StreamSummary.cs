@@ -31,11 +31,21 @@ internal sealed partial class StreamSummary
             Digest = digest;
         }
 
+        // Docker's (and Podman's compatible) push ends with "TAG: digest: sha256:… size: N";
+        // Podman 4.3 sends no aux with it.
+        if (Digest is null && line.Status is { } status && PushedDigest().Match(status) is { Success: true } pushed)
+        {
+            Digest = pushed.Groups[1].Value;
+        }
+
         if (line.Stream is { } text && BareId().IsMatch(text))
         {
             LastBareId = text.Trim();
         }
     }
+
+    [GeneratedRegex(@": digest: (sha256:[0-9a-f]{64}) size: [0-9]+")]
+    private static partial Regex PushedDigest();
 
     [GeneratedRegex(@"^\s*(sha256:)?[0-9a-f]{64}\s*$")]
     private static partial Regex BareId();

@@ -176,8 +176,17 @@ public sealed partial class PodmanClientTests(PodmanFixture podman)
             {
                 await client.TagAsync(id, $"{podman.Registry}/{repository}", tag, None);
                 var messages = new List<PodmanMessage>();
-                await client.PushAsync($"{podman.Registry}/{repository}:{tag}", $"{podman.Registry}/{repository}:{tag}", null, messages.Add, None);
-                Assert.Contains(messages, m => m.Stream?.Contains("Writing manifest", StringComparison.Ordinal) == true);
+                var digest = await client.PushAsync($"{podman.Registry}/{repository}:{tag}", $"{podman.Registry}/{repository}:{tag}", null, messages.Add, None);
+                Assert.NotEmpty(messages);
+
+                // The returned digest is the manifest the registry serves for the tag.
+                using var http = new HttpClient();
+                using var head = new HttpRequestMessage(HttpMethod.Head, $"http://{podman.Registry}/v2/{repository}/manifests/{tag}");
+                head.Headers.Accept.ParseAdd("application/vnd.docker.distribution.manifest.v2+json");
+                head.Headers.Accept.ParseAdd("application/vnd.oci.image.manifest.v1+json");
+                using var served = await http.SendAsync(head);
+                Assert.StartsWith("sha256:", digest, StringComparison.Ordinal);
+                Assert.Equal(served.Headers.GetValues("Docker-Content-Digest").Single(), digest);
             }
 
             var tags = await RegistryProbe.TagsAsync(podman.Registry, repository);

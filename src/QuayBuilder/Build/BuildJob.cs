@@ -341,6 +341,7 @@ internal sealed partial class BuildJob
         var imageId = _builtImageId!;
         var auth = new RegistryAuth(_spec.PushUsername, _spec.PushToken);
         var pushed = new List<string>();
+        var digests = new List<string>();
         foreach (var tag in _spec.Tags)
         {
             var destination = $"{_spec.ImageRepository}:{tag}";
@@ -349,11 +350,17 @@ internal sealed partial class BuildJob
             {
                 await _runtime.TagAsync(imageId, _spec.ImageRepository, tag, ct).ConfigureAwait(false);
                 Info($"Pushing {destination}");
-                await Retry.RunAsync(
+                var digest = await Retry.RunAsync(
                     (_, token) => _runtime.PushAsync(destination, destination, auth, coalescer.OnMessage, token),
                     notice => Warn($"Pushing {destination} failed (try {notice.FailedAttempt} of {notice.MaxAttempts}): {notice.Reason}; retrying in {notice.Delay.TotalSeconds:0} s"),
                     null,
                     ct).ConfigureAwait(false);
+                pushed.Add(destination);
+                Info(digest is null ? $"Pushed {destination}" : $"Pushed {destination} ({digest})");
+                if (digest is not null)
+                {
+                    digests.Add($"{_spec.ImageRepository}@{digest}");
+                }
             }
             catch (PodmanException e)
             {
@@ -364,20 +371,11 @@ internal sealed partial class BuildJob
             {
                 coalescer.Flush();
             }
-
-            pushed.Add(destination);
         }
 
         var details = await _runtime.InspectImageAsync(imageId, ct).ConfigureAwait(false);
-        var digests = details?.RepoDigests ?? [];
         Info($"Image ID: {details?.Id ?? imageId}");
-        foreach (var reference in pushed)
-        {
-            var digest = digests.FirstOrDefault(d => d.StartsWith(_spec.ImageRepository + "@", StringComparison.Ordinal));
-            Info(digest is null ? $"Pushed {reference}" : $"Pushed {reference} ({digest[(digest.IndexOf('@', StringComparison.Ordinal) + 1)..]})");
-        }
-
-        return new BuildResult(details?.Id ?? imageId, pushed, digests);
+        return new BuildResult(details?.Id ?? imageId, pushed, [.. digests.Distinct(StringComparer.Ordinal)]);
     }
 
     private async Task<BuildResult> DescribeBuiltImageAsync(CancellationToken ct)

@@ -11,6 +11,9 @@ internal static class Usage
           quay-builder local SOURCE [options]
                                     Local mode: run the same build pipeline on this machine and show
                                     it in the terminal (see `quay-builder local --help`).
+          quay-builder check        Diagnose the worker's environment with the same variables: manager
+                                    (TLS, ping, clock skew), Podman socket, registry, CA bundles,
+                                    git/ssh, work directory. Exit status = number of failed checks.
           quay-builder version      Print the version, commit and runtime.
           quay-builder --help       Show this text.
 

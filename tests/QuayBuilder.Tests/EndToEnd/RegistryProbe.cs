@@ -25,6 +25,16 @@ internal sealed class RegistryProbe(string registry) : IDisposable
             : [];
     }
 
+    /// <summary>The digest the registry serves for <paramref name="tag"/> (Docker-Content-Digest).</summary>
+    public async Task<string?> ManifestDigestAsync(string repository, string tag)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, $"v2/{repository}/manifests/{tag}");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.oci.image.manifest.v1+json"));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.docker.distribution.manifest.v2+json"));
+        using var response = await _http.SendAsync(request);
+        return response.Headers.TryGetValues("Docker-Content-Digest", out var values) ? values.First() : null;
+    }
+
     /// <summary>The content of <paramref name="path"/> in the image's filesystem (top layer wins), or null.</summary>
     public async Task<string?> ReadFileAsync(string repository, string tag, string path)
     {

@@ -36,6 +36,10 @@ public sealed class WorkerEndToEndTests
         Assert.Null(await registry.ReadFileAsync(run.Repository, "v1", "srv/README.md"));
         Assert.NotNull(await registry.ReadFileAsync(run.Repository, "v1", "srv/Dockerfile"));
 
+        // The digest the worker reports is the one the registry serves for the tag.
+        var served = await registry.ManifestDigestAsync(run.Repository, "v1");
+        Assert.Contains(run.Manager.LogLines, l => l.Text == $"Pushed {services.Registry}/{run.Repository}:v1 ({served})\n");
+
         var lines = run.Manager.LogLines;
         Assert.Contains(lines, l => l.Key == "stream" && l.Text == marker + "\n");
         var steps = lines.Where(l => l.IsCommand).Select(l => l.Text).ToList();
