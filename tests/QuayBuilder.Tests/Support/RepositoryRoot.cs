@@ -1,11 +1,11 @@
 using System.Runtime.CompilerServices;
 
-namespace QuayBuilder.Tests.Hosting;
+namespace QuayBuilder.Tests;
 
 /// <summary>
-/// The checkout the tests were compiled from, for tests about files that are not code (the unit,
-/// the RPM spec, the Containerfile). Found from this source file's compile-time path, because
-/// tests run from an arbitrary --artifacts-path far from the repository.
+/// The checkout the tests were compiled from: scripts, the unit, the RPM spec, the Containerfile.
+/// Found from this source file's compile-time path, because tests run from an arbitrary
+/// --artifacts-path far from the repository.
 /// </summary>
 internal static class RepositoryRoot
 {
