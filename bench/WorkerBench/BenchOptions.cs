@@ -16,9 +16,9 @@ internal sealed record BenchOptions(bool Smoke, string AotBinary, string? JitBin
             switch (args[i])
             {
                 case "--smoke": smoke = true; break;
-                case "--aot": aot = args[++i]; break;
-                case "--jit": jit = args[++i]; break;
-                case "--work": work = args[++i]; break;
+                case "--aot": aot = Value(args, ++i); break;
+                case "--jit": jit = Value(args, ++i); break;
+                case "--work": work = Value(args, ++i); break;
                 default: throw new ArgumentException($"unknown argument '{args[i]}'; usage: WorkerBench --aot BINARY [--jit BINARY] [--work DIR] [--smoke]");
             }
         }
@@ -35,4 +35,7 @@ internal sealed record BenchOptions(bool Smoke, string AotBinary, string? JitBin
 
         return new BenchOptions(smoke, aot, jit, work ?? Path.Combine(Path.GetTempPath(), "qb-bench"));
     }
+
+    private static string Value(string[] args, int index) =>
+        index < args.Length ? args[index] : throw new ArgumentException($"{args[index - 1]} needs a value");
 }
