@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Fuzzes one BuildContext target with AFL++ and SharpFuzz.
-#   fuzz/run.sh dockerfile|ignore [SECONDS]     (default 60; CI smoke: a few seconds)
+#   fuzz/run.sh dockerfile|ignore|archive [SECONDS]     (default 60; CI smoke: a few seconds)
 # Needs afl++ (scripts/prereqs) and installs the SharpFuzz.CommandLine tool under $QB_FUZZ_WORK.
 # Exits non-zero when AFL found a crash or a hang; prints executions per second.
 set -euo pipefail
-target=${1:?usage: fuzz/run.sh dockerfile|ignore [SECONDS]}
+target=${1:?usage: fuzz/run.sh dockerfile|ignore|archive [SECONDS]}
+case $target in dockerfile|ignore|archive) ;; *) echo "fuzz/run.sh: unknown target '$target'" >&2; exit 2;; esac
 seconds=${2:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 work=${QB_FUZZ_WORK:-/tmp/qb-fuzz}
@@ -23,8 +24,13 @@ DOTNET_ROLL_FORWARD=Major "$work/tool/sharpfuzz" "$bin/QuayBuilder.BuildContext.
 
 findings=$work/findings-$target
 rm -rf "$findings"
+# The archive target extracts every input: on tmpfs when there is one, one directory per process.
+scratch=$work/scratch-$target
+[ -d /dev/shm ] && [ -w /dev/shm ] && scratch=/dev/shm/qb-fuzz-$target-$$
+rm -rf "$scratch"
+trap 'rm -rf "$scratch"' EXIT
 AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
-AFL_NO_AFFINITY=1 AFL_MAP_SIZE=65536 \
+AFL_NO_AFFINITY=1 AFL_MAP_SIZE=65536 QB_FUZZ_SCRATCH=$scratch \
   afl-fuzz -V "$seconds" -i "$here/corpus/$target" -o "$findings" -t 10000 -m none \
   -- dotnet "$bin/QuayBuilder.BuildContext.Fuzz.dll" "$target" >"$work/afl-$target.log" 2>&1 || {
     tail -30 "$work/afl-$target.log" >&2; exit 1; }
