@@ -170,7 +170,16 @@ internal sealed partial class BuildJob
         var reference = baseImage.ToString();
         var auth = BaseImageAuth(baseImage);
         Info($"Pulling base image {reference}{(auth is null ? string.Empty : " as " + auth.Username)}");
-        _baseImageId = await PullWithRetriesAsync(reference, auth, ct).ConfigureAwait(false);
+        try
+        {
+            _baseImageId = await PullWithRetriesAsync(reference, auth, ct).ConfigureAwait(false);
+        }
+        catch (PodmanException e)
+        {
+            throw new BuildFailure(FailureKind.Build,
+                $"Could not pull the base image {reference}: {e.Message}. Check that the image exists and that this repository's credentials can read it.", e);
+        }
+
         _pulledImages.Add(reference);
     }
 
@@ -232,11 +241,6 @@ internal sealed partial class BuildJob
                 null,
                 ct).ConfigureAwait(false);
         }
-        catch (PodmanException e)
-        {
-            throw new BuildFailure(FailureKind.Build,
-                $"Could not pull {reference}: {e.Message}. Check that the image exists and that this repository's credentials can read it.", e);
-        }
         finally
         {
             coalescer.Flush();
@@ -261,12 +265,14 @@ internal sealed partial class BuildJob
             credentials[_spec.Registry] = new RegistryAuth(_spec.BaseImageUsername, _spec.BaseImagePassword);
         }
 
+        // The primed cache image is in local storage, where Podman's layer cache finds it by
+        // history. It is not passed as cachefrom: for Podman that names a *remote* cache
+        // repository, and measured on 4.3.1 it turned local cache hits off.
         var parameters = new BuildParameters
         {
             Tag = $"{_spec.ImageRepository}:{_spec.Tags[0]}",
             Dockerfile = context.DockerfileInContext,
             Isolation = _options.Isolation,
-            CacheFrom = _cacheImage is null ? [] : [_cacheImage],
             RegistryCredentials = credentials,
         };
 

@@ -38,11 +38,11 @@ internal sealed class WorkerRun : IAsyncDisposable
     public IEnumerable<string> Secrets => [Manager.RegistrationToken, Manager.JobToken, Manager.Pack.PullToken, Manager.Pack.PushToken, BaseImagePassword,
         .. Manager.Pack.BuildPackCase == BuildPack.BuildPackOneofCase.PackageUrl ? [new Uri(Manager.Pack.PackageUrl).Query.TrimStart('?')] : Array.Empty<string>()];
 
-    public static async Task<WorkerRun> CreateAsync(Func<PackageServer, string> packageUrl, string context = "", string dockerfilePath = "", string[]? tags = null)
+    public static async Task<WorkerRun> CreateAsync(Func<PackageServer, string> packageUrl, string context = "", string dockerfilePath = "", string[]? tags = null, string? repository = null)
     {
         var services = await TestServices.GetAsync();
         var packages = new PackageServer();
-        var repository = "e2e/web-" + Guid.NewGuid().ToString("N")[..8];
+        repository ??= "e2e/web-" + Guid.NewGuid().ToString("N")[..8];
         var pack = new BuildPack
         {
             PackageUrl = packageUrl(packages),
