@@ -36,7 +36,10 @@ internal sealed class WorkerRun : IAsyncDisposable
 
     /// <summary>Every secret of this run: none may appear in any output.</summary>
     public IEnumerable<string> Secrets => [Manager.RegistrationToken, Manager.JobToken, Manager.Pack.PullToken, Manager.Pack.PushToken, BaseImagePassword,
-        .. Manager.Pack.BuildPackCase == BuildPack.BuildPackOneofCase.PackageUrl ? [new Uri(Manager.Pack.PackageUrl).Query.TrimStart('?')] : Array.Empty<string>()];
+        .. Manager.Pack.BuildPackCase == BuildPack.BuildPackOneofCase.PackageUrl ? [new Uri(Manager.Pack.PackageUrl).Query.TrimStart('?')] : Array.Empty<string>(),
+        .. Manager.Pack.BuildPackCase == BuildPack.BuildPackOneofCase.GitPackage
+            ? Manager.Pack.GitPackage.PrivateKey.Split('\n').Where(l => l.Length > 16 && !l.StartsWith("-----", StringComparison.Ordinal))
+            : []];
 
     public static async Task<WorkerRun> CreateAsync(Func<PackageServer, string> packageUrl, string context = "", string dockerfilePath = "", string[]? tags = null, string? repository = null)
     {
@@ -70,10 +73,17 @@ internal sealed class WorkerRun : IAsyncDisposable
         return run;
     }
 
+    /// <summary>
+    /// Runs the worker to its exit. Every run, whatever the test, is checked for leaked secrets:
+    /// none of this run's tokens, password or signed-URL query may appear in the worker's
+    /// output or in the build log the manager received.
+    /// </summary>
     public async Task<ProcessResult> RunAsync(TimeSpan? timeout = null, Action<System.Diagnostics.Process>? started = null)
     {
         var binary = await WorkerBinary.GetAsync();
-        return await ProcessRunner.RunAsync(binary, [], Environment, timeout ?? TimeSpan.FromMinutes(4), clearEnvironment: true, started: started);
+        var result = await ProcessRunner.RunAsync(binary, [], Environment, timeout ?? TimeSpan.FromMinutes(4), clearEnvironment: true, started: started);
+        AssertNoSecretIn(result);
+        return result;
     }
 
     /// <summary>Asserts that no secret of this run appears in the worker's output or in the build log.</summary>
