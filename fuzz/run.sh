@@ -29,6 +29,8 @@ scratch=$work/scratch-$target
 [ -d /dev/shm ] && [ -w /dev/shm ] && scratch=/dev/shm/qb-fuzz-$target-$$
 rm -rf "$scratch"
 trap 'rm -rf "$scratch"' EXIT
+# QB_FUZZ_STRICT=1 (archive): corpus entries that now count as findings must not stop the start.
+if [ "${QB_FUZZ_STRICT:-}" = 1 ]; then export AFL_SKIP_CRASHES=1; fi
 AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
 AFL_NO_AFFINITY=1 AFL_MAP_SIZE=65536 QB_FUZZ_SCRATCH=$scratch \
   afl-fuzz -V "$seconds" -i "$here/corpus/$target" -o "$findings" -t 10000 -m none \

@@ -19,7 +19,7 @@ namespace QuayBuilder.BuildContext.Fuzz;
 /// <item>every hard-linked file has all its links inside the destination.</item>
 /// </list>
 /// With QB_FUZZ_STRICT=1 a SourceException wrapping a programming error (NullReference,
-/// IndexOutOfRange, Argument*, InvalidOperation, ...) from a decoder is a finding too;
+/// IndexOutOfRange, Argument*, InvalidOperation, ...) from a decoder or the extractor is a finding too;
 /// QB_FUZZ_VERBOSE=1 prints the outcome (for replaying an input).
 /// </summary>
 internal static class ArchiveTarget
@@ -74,7 +74,7 @@ internal static class ArchiveTarget
 
                 if (Strict && FindBug(e) is { } bug)
                 {
-                    throw new InvalidOperationException($"a decoder bug surfaced as a SourceException: {e.Message}", bug);
+                    throw new InvalidOperationException($"a programming error surfaced as a SourceException: {e.Message}", bug);
                 }
 
                 extracted = false;
