@@ -23,8 +23,11 @@ internal sealed partial class RuntimeConnector : IAsyncDisposable
     /// <param name="logger">With DEBUG, Podman's info (version, storage, rootless, runtime) is logged here.</param>
     public async Task<IContainerRuntime> ConnectAsync(WorkerSettings settings, CancellationToken ct, ILogger? logger = null)
     {
-        var socket = await ContainerSocket.DiscoverAsync(settings.RuntimeSocket is null ? null : "unix://" + settings.RuntimeSocket, SocketWait, ct).ConfigureAwait(false);
-        if (socket is null && string.Equals(settings.Executor, "kubernetesPodman", StringComparison.OrdinalIgnoreCase) && settings.RuntimeSocket is null)
+        // In the builder image (kubernetesPodman, no DOCKER_HOST) nothing else starts Podman: one
+        // look for a socket, then start our own at once instead of waiting for one to appear.
+        bool startsOwn = string.Equals(settings.Executor, "kubernetesPodman", StringComparison.OrdinalIgnoreCase) && settings.RuntimeSocket is null;
+        var socket = await ContainerSocket.DiscoverAsync(settings.RuntimeSocket is null ? null : "unix://" + settings.RuntimeSocket, startsOwn ? TimeSpan.Zero : SocketWait, ct).ConfigureAwait(false);
+        if (socket is null && startsOwn)
         {
             var runtimeDir = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } xdg ? xdg : Path.Combine(Path.GetTempPath(), $"quay-builder-podman-{Environment.ProcessId}");
             Directory.CreateDirectory(runtimeDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
