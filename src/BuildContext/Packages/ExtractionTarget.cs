@@ -138,6 +138,12 @@ internal sealed class ExtractionTarget
             throw EntryName.Refused(rawName, $"it is a symlink to the absolute path '{EntryName.Display(target)}', outside the build context");
         }
 
+        if (target.Length == 0 || target.Contains('\0', StringComparison.Ordinal))
+        {
+            // Found by fuzzing (fuzz/corpus/archive/regress-zip-symlink-target-nul.zip).
+            throw EntryName.Refused(rawName, "it is a symlink with an empty target or a NUL character in it");
+        }
+
         if (EntryName.ResolveLinkTarget(path, target) is null)
         {
             throw EntryName.Refused(rawName, $"it is a symlink to '{EntryName.Display(target)}', which points outside the build context");

@@ -267,8 +267,11 @@ public sealed class PackageFetcher
 
             target.Finish();
         }
+        // Overflow and IndexOutOfRange come out of System.Formats.Tar's numeric fields and
+        // SharpCompress's bzip2 decoder on corrupt input (found by fuzzing; regress-* seeds).
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException
                                   or SharpCompress.Common.ArchiveException or IOException
+                                  or OverflowException or IndexOutOfRangeException
                                   && e is not SourceException)
         {
             throw Unreadable(format, e);
