@@ -9,7 +9,24 @@ internal static class PodmanImages
     /// <summary>Every name (RepoTags) of every image in the service's storage.</summary>
     public static async Task<IReadOnlyList<string>> NamesAsync(string socketPath)
     {
-        using var handler = new SocketsHttpHandler
+        using var http = Client(socketPath);
+        using var json = JsonDocument.Parse(await http.GetStringAsync("v4.0.0/libpod/images/json?all=true"));
+        return [.. json.RootElement.EnumerateArray()
+            .SelectMany(image => image.TryGetProperty("Names", out var names) && names.ValueKind == JsonValueKind.Array
+                ? names.EnumerateArray().Select(n => n.GetString()!)
+                : [])];
+    }
+
+    /// <summary>Removes an image a test kept on purpose, so the next run starts from the same state.</summary>
+    public static async Task RemoveAsync(string socketPath, string name)
+    {
+        using var http = Client(socketPath);
+        using var response = await http.DeleteAsync($"v4.0.0/libpod/images/{Uri.EscapeDataString(name)}?force=true");
+    }
+
+    private static HttpClient Client(string socketPath)
+    {
+        var handler = new SocketsHttpHandler
         {
             ConnectCallback = async (_, ct) =>
             {
@@ -18,11 +35,6 @@ internal static class PodmanImages
                 return new NetworkStream(socket, ownsSocket: true);
             },
         };
-        using var http = new HttpClient(handler) { BaseAddress = new Uri("http://podman/") };
-        using var json = JsonDocument.Parse(await http.GetStringAsync("v4.0.0/libpod/images/json?all=true"));
-        return [.. json.RootElement.EnumerateArray()
-            .SelectMany(image => image.TryGetProperty("Names", out var names) && names.ValueKind == JsonValueKind.Array
-                ? names.EnumerateArray().Select(n => n.GetString()!)
-                : [])];
+        return new HttpClient(handler) { BaseAddress = new Uri("http://podman/") };
     }
 }
