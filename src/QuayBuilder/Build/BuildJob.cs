@@ -430,13 +430,14 @@ internal sealed partial class BuildJob
 
     private async Task CleanupAsync()
     {
-        if (_options.KeepArtifacts || _runtimeConnection is null)
+        // The runtime is connected before the work directory is made: without it there is nothing to clean.
+        if (_runtimeConnection is null)
         {
-            if (_runtimeConnection is null && _workDirectory is null)
-            {
-                return;
-            }
+            return;
+        }
 
+        if (_options.KeepArtifacts)
+        {
             LogKept(_logger, _workDirectory ?? "(none)", _builtImageId ?? "(none)");
             return;
         }
