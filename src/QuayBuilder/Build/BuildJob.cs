@@ -189,8 +189,10 @@ internal sealed partial class BuildJob
         {
             cachedTag = await _reporter.DetermineCachedTagAsync(baseImage.Name, baseImage.TagOrDefault, baseImageId ?? ScratchImageId, bounded.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (!ct.IsCancellationRequested && e is OperationCanceledException or BuildFailure { Kind: not FailureKind.JobGone })
+        catch (Exception e) when (!ct.IsCancellationRequested && e is OperationCanceledException or BuildFailure)
         {
+            // Even a refused token is only a warning here: priming is optional, and the next
+            // SetPhase, the heartbeats and the log stream stop the job if it is really gone.
             Warn($"Could not ask the build manager for a cache tag ({e.Message}); building without a primed cache");
             return;
         }
