@@ -173,7 +173,7 @@ internal static partial class WorkerCommand
         // Keep the process alive: the job reports the cancellation, cleans up, then returns.
         context.Cancel = true;
         LogSignal(logger, context.Signal.ToString());
-        abort.Abort(FailureKind.Cancelled, "build cancelled: worker stopped");
+        abort.Abort(FailureKind.Cancelled, $"build stopped: the worker received {context.Signal}.");
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "quay-builder {Version} starting: manager {Server} ({Transport}), runtime {Runtime}, isolation {Isolation}")]
