@@ -14,6 +14,7 @@ public sealed class SharedServiceTests
     {
         var services = await TestServices.GetAsync();
         await PodmanImages.RemoveAsync(services.PodmanSocket, services.BaseImage);
+        bool baseWasThere = await PodmanImages.ExistsAsync(services.PodmanSocket, services.BaseImage);
         var quick = BuildPackages.TarGz(new Dictionary<string, string> { ["Dockerfile"] = $"FROM {services.BaseImage}\nRUN echo quick-{Guid.NewGuid():N}\n" });
         var slow = BuildPackages.TarGz(new Dictionary<string, string> { ["Dockerfile"] = $"FROM {services.BaseImage}\nRUN echo slow-start-{Guid.NewGuid():N} && sleep 6 && echo slow-done\n" });
         await using var first = await WorkerRun.CreateAsync(p => p.Add("quick.tar.gz", quick));
@@ -44,12 +45,17 @@ public sealed class SharedServiceTests
         var secondRun = second.RunAsync(TimeSpan.FromMinutes(2));
         var firstResult = await firstRun;
         bool secondStillRunning = !secondRun.IsCompleted;
+        bool baseStayed = await PodmanImages.ExistsAsync(services.PodmanSocket, services.BaseImage);
         var secondResult = await secondRun;
 
         Assert.True(firstResult.ExitCode == 0, firstResult.ToString());
         Assert.True(secondRunning.Task.IsCompleted, "the second build's RUN step was running while the first finished");
         Assert.True(secondStillRunning, "the first worker finished while the second was still running");
         Assert.True(secondResult.ExitCode == 0, secondResult.ToString());
+
+        // The first worker pulled the base, so it tried to remove it: Podman refused (409), the
+        // second build's RUN container uses it. (Unless another build on this shared service held it.)
+        Assert.True(baseStayed || baseWasThere, "the base image the second build runs on was removed");
         Assert.Equal(Phase.Complete, second.Manager.PhaseSequence[^1]);
         Assert.Contains(second.Manager.LogLines, l => l.Text == "slow-done\n");
 
