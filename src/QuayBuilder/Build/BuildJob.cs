@@ -438,7 +438,12 @@ internal sealed partial class BuildJob
             // The last act: Quay's manager stops the worker inside this call. Not cancelled by
             // SIGTERM — a stop now changes nothing the call would not finish.
             LogPhase(_logger, phase);
-            _notifier.Status(phase.ToString().ToLowerInvariant());
+            if (failure is null)
+            {
+                // On failure `systemctl status` keeps showing the reason ("error: …").
+                _notifier.Status(phase.ToString().ToLowerInvariant());
+            }
+
             try
             {
                 using var timeout = new CancellationTokenSource(_options.FinalPhaseTimeout);
