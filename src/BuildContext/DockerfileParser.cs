@@ -28,6 +28,7 @@ public static class DockerfileParser
         char escape = '\\';
         var globals = new Dictionary<string, string?>(StringComparer.Ordinal);
         var stages = new List<BuildStage>();
+        var instructions = new List<List<string>>();
         var stageNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         bool any = false;
         foreach (DockerfileInstruction instruction in reader.ReadInstructions())
@@ -41,6 +42,7 @@ public static class DockerfileParser
                     break;
                 case "from":
                     stages.Add(ReadFrom(instruction, globals, stageNames, escape));
+                    instructions.Add([]);
                     break;
                 default:
                     if (stages.Count == 0)
@@ -52,6 +54,11 @@ public static class DockerfileParser
                     }
 
                     break;
+            }
+
+            if (stages.Count > 0)
+            {
+                instructions[^1].Add(instruction.Keyword.ToUpperInvariant() + (instruction.Arguments.Length > 0 ? " " + instruction.Arguments : string.Empty));
             }
         }
 
@@ -65,7 +72,7 @@ public static class DockerfileParser
             throw new SourceException($"{CouldNotParseDockerfile}: it has ARG lines but no FROM. Add FROM <image>.");
         }
 
-        return new Dockerfile(stages);
+        return new Dockerfile([.. stages.Select((stage, i) => stage with { Instructions = instructions[i] })]);
     }
 
     /// <summary>

@@ -124,11 +124,19 @@ public sealed class DockerApiClient : IContainerRuntime
         return status == HttpStatusCode.NotFound ? null : PodmanClient.ParseInspect(body, nameOrId);
     }
 
-    public async Task RemoveImageAsync(string nameOrId, CancellationToken ct)
+    public async Task<bool> RemoveImageAsync(string nameOrId, CancellationToken ct)
     {
-        await _connection.SendShortAsync(
-            HttpMethod.Delete, $"{Api}/images/{Name(nameOrId)}?force=true", $"Removing image {nameOrId}", HttpStatusCode.NotFound, ct)
-            .ConfigureAwait(false);
+        try
+        {
+            await _connection.SendShortAsync(
+                HttpMethod.Delete, $"{Api}/images/{Name(nameOrId)}", $"Removing image {nameOrId}", HttpStatusCode.NotFound, ct)
+                .ConfigureAwait(false);
+            return true;
+        }
+        catch (PodmanException e) when (e.StatusCode == (int)HttpStatusCode.Conflict)
+        {
+            return false;
+        }
     }
 
     public async Task PruneDanglingImagesAsync(CancellationToken ct)

@@ -33,8 +33,13 @@ public interface IContainerRuntime : IAsyncDisposable
     /// <summary>Returns null when there is no such image.</summary>
     Task<ImageDetails?> InspectImageAsync(string nameOrId, CancellationToken ct);
 
-    /// <summary>Removes the image by force; a missing image is not an error.</summary>
-    Task RemoveImageAsync(string nameOrId, CancellationToken ct);
+    /// <summary>
+    /// Removes an image name, or the image itself when given its id or its last name — never by
+    /// force, so nothing another build uses is touched. Returns false when the runtime refused
+    /// because the image is in use (HTTP 409: a container runs on it, it has child images, or an
+    /// id still has several names); a missing image counts as removed.
+    /// </summary>
+    Task<bool> RemoveImageAsync(string nameOrId, CancellationToken ct);
 
     Task PruneDanglingImagesAsync(CancellationToken ct);
 }

@@ -117,11 +117,19 @@ public sealed class PodmanClient : IContainerRuntime
         return status == HttpStatusCode.NotFound ? null : ParseInspect(body, nameOrId);
     }
 
-    public async Task RemoveImageAsync(string nameOrId, CancellationToken ct)
+    public async Task<bool> RemoveImageAsync(string nameOrId, CancellationToken ct)
     {
-        await _connection.SendShortAsync(
-            HttpMethod.Delete, $"{Api}/images/{ImageName.ForPath(nameOrId)}?force=true", $"Removing image {nameOrId}", HttpStatusCode.NotFound, ct)
-            .ConfigureAwait(false);
+        try
+        {
+            await _connection.SendShortAsync(
+                HttpMethod.Delete, $"{Api}/images/{ImageName.ForPath(nameOrId)}", $"Removing image {nameOrId}", HttpStatusCode.NotFound, ct)
+                .ConfigureAwait(false);
+            return true;
+        }
+        catch (PodmanException e) when (e.StatusCode == (int)HttpStatusCode.Conflict)
+        {
+            return false;
+        }
     }
 
     public async Task PruneDanglingImagesAsync(CancellationToken ct)

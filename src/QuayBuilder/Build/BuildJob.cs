@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using QuayBuilder.BuildContext;
 using QuayBuilder.Hosting;
@@ -7,29 +7,22 @@ using QuayBuilder.Podman;
 namespace QuayBuilder.Build;
 
 /// <summary>
-/// One build, phase by phase: UNPACKING → PULLING → BUILDING → PUSHING → COMPLETE, one method
-/// per phase. Any failure is reported once as an <c>error</c> line and the ERROR phase; then
-/// the job cleans up (unless DEBUG) and the failure reaches Program, which picks the exit code.
+/// One build, phase by phase: UNPACKING → PULLING → BUILDING → PUSHING, one method per phase,
+/// each returning what the next one needs. Then, on every path, in this order: the error line
+/// (on failure), cleanup of what this build made (unless DEBUG), the wait until every log line
+/// is answered, and last the final phase that <see cref="FailureOutcome"/> names — the worker's
+/// last act, since Quay's manager stops the worker inside that call (docs/adr/0007-final-phase.md).
 /// </summary>
 internal sealed partial class BuildJob
 {
-    private static readonly TimeSpan ReportTimeout = TimeSpan.FromSeconds(15);
-    private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan PingTimeout = TimeSpan.FromSeconds(5);
 
     private readonly BuildJobSpec _spec;
     private readonly IBuildReporter _reporter;
     private readonly Func<CancellationToken, Task<IContainerRuntime>> _connectRuntime;
-    private IContainerRuntime? _runtimeConnection;
     private readonly BuildJobOptions _options;
     private readonly IServiceNotifier _notifier;
     private readonly ILogger _logger;
-    private readonly List<string> _pulledImages = [];
-    private string? _workDirectory;
-    private ResolvedContext? _context;
-    private Dockerfile? _dockerfile;
-    private string? _baseImageId;
-    private string? _cacheImage;
-    private string? _builtImageId;
 
     /// <param name="connectRuntime">Finds the container runtime; called once, before UNPACKING, so a
     /// missing runtime is reported as this build's failure.</param>
@@ -43,59 +36,57 @@ internal sealed partial class BuildJob
         _logger = logger;
     }
 
-    /// <summary>Runs the whole job. Throws <see cref="BuildFailure"/> after reporting it.</summary>
+    /// <summary>
+    /// Runs the whole job. Returns what was built once COMPLETE was accepted; otherwise throws
+    /// the <see cref="BuildFailure"/> that ended it, after reporting it. Never throws anything else.
+    /// </summary>
     public async Task<BuildResult> RunAsync(JobAbort abort)
     {
         ArgumentNullException.ThrowIfNull(abort);
         var ct = abort.Token;
+        var made = new BuildArtifacts();
+        IContainerRuntime? runtime = null;
+        BuildResult? result = null;
+        BuildFailure? failure = null;
         try
         {
-            _runtimeConnection = await _connectRuntime(ct).ConfigureAwait(false);
-            await UnpackAsync(ct).ConfigureAwait(false);
-            await PullAsync(ct).ConfigureAwait(false);
-            await PrimeCacheAsync(ct).ConfigureAwait(false);
-            await BuildAsync(ct).ConfigureAwait(false);
-            var result = _options.Push ? await PushAsync(ct).ConfigureAwait(false) : await DescribeBuiltImageAsync(ct).ConfigureAwait(false);
-            await EnterAsync(BuildPhase.Complete, null, ct).ConfigureAwait(false);
-            LogCompleted(_logger, result.ImageId, string.Join(", ", result.PushedReferences));
-            return result;
+            runtime = await _connectRuntime(ct).ConfigureAwait(false);
+            var source = await UnpackAsync(made, ct).ConfigureAwait(false);
+            var baseImageId = await PullAsync(runtime, source.Dockerfile, made, ct).ConfigureAwait(false);
+            await PrimeCacheAsync(runtime, source.Dockerfile, baseImageId, made, ct).ConfigureAwait(false);
+            var imageId = await BuildAsync(runtime, source, made, ct).ConfigureAwait(false);
+            result = _options.Push
+                ? await PushAsync(runtime, imageId, made, ct).ConfigureAwait(false)
+                : await DescribeBuiltImageAsync(runtime, imageId, made, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is BuildFailure or OperationCanceledException or PodmanException or SourceException or IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
-            var failure = Classify(e, abort);
-            await ReportFailureAsync(failure).ConfigureAwait(false);
-            throw failure;
-        }
-        finally
-        {
-            await CleanupAsync().ConfigureAwait(false);
-            try
+            // Every exception ends here: the classifier is the one place that names it.
+            bool answers = runtime is null || await RuntimeAnswersAsync(runtime).ConfigureAwait(false);
+            failure = FailureClassifier.Classify(e, abort.Reason, answers);
+            if (failure.Kind == FailureKind.Internal)
             {
-                using var flush = new CancellationTokenSource(ReportTimeout);
-                await _reporter.FlushAsync(flush.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                LogFlushTimedOut(_logger);
+                LogUnexpected(_logger, e);
             }
         }
-    }
 
-    private IContainerRuntime _runtime => _runtimeConnection ?? throw new InvalidOperationException("The runtime is connected before the first phase.");
+        return await FinishAsync(runtime, made, result, failure).ConfigureAwait(false);
+    }
 
     // ---- UNPACKING ----
 
-    private async Task UnpackAsync(CancellationToken ct)
+    private async Task<UnpackedSource> UnpackAsync(BuildArtifacts made, CancellationToken ct)
     {
         await EnterAsync(BuildPhase.Unpacking, null, ct).ConfigureAwait(false);
-        _workDirectory = CreatePrivateDirectory(_options.WorkRoot);
-        var source = Path.Combine(_workDirectory, "source");
-        var progress = new LineProgress(line => Info(line));
+        var workDirectory = WorkDirectory.Create(_options.WorkRoot);
+        made.WorkDirectory = workDirectory;
+        var source = Path.Combine(workDirectory, "source");
+        var progress = new LineProgress(Info);
         try
         {
             if (_spec.Git is { } git)
             {
-                var scratch = Path.Combine(_workDirectory, "scratch");
+                var scratch = Path.Combine(workDirectory, "scratch");
                 Directory.CreateDirectory(scratch);
                 var fetcher = new GitFetcher(_options.Git);
                 await fetcher.FetchAsync(new GitSourceRequest(git.Url, git.Sha, git.PrivateKey), source, scratch, progress, ct).ConfigureAwait(false);
@@ -129,9 +120,10 @@ internal sealed partial class BuildJob
                 throw new BuildFailure(FailureKind.Source, "The build pack has no source (neither a package URL nor a Git package): re-run the build.");
             }
 
-            _context = BuildContextResolver.Resolve(source, _spec.Context, _spec.DockerfilePath);
-            Info($"Build context: {Relative(source, _context.ContextDirectory)}, Dockerfile: {Relative(source, _context.DockerfilePath)}");
-            _dockerfile = DockerfileParser.Parse(await ReadDockerfileAsync(_context.DockerfilePath, ct).ConfigureAwait(false));
+            var context = BuildContextResolver.Resolve(source, _spec.Context, _spec.DockerfilePath);
+            Info($"Build context: {Relative(source, context.ContextDirectory)}, Dockerfile: {Relative(source, context.DockerfilePath)}");
+            var dockerfile = DockerfileParser.Parse(await ReadDockerfileAsync(context.DockerfilePath, ct).ConfigureAwait(false));
+            return new UnpackedSource(context, dockerfile);
         }
         catch (SourceException e)
         {
@@ -152,9 +144,10 @@ internal sealed partial class BuildJob
 
     // ---- PULLING ----
 
-    private async Task PullAsync(CancellationToken ct)
+    /// <summary>Pulls the first stage's base; returns its image id, or null for <c>scratch</c>.</summary>
+    private async Task<string?> PullAsync(IContainerRuntime runtime, Dockerfile dockerfile, BuildArtifacts made, CancellationToken ct)
     {
-        var baseImage = _dockerfile!.BaseImage;
+        var baseImage = dockerfile.BaseImage;
         var metadata = new PullMetadata(
             _spec.Registry,
             baseImage?.Name ?? "scratch",
@@ -164,7 +157,7 @@ internal sealed partial class BuildJob
         if (baseImage is null || baseImage.IsScratch)
         {
             Info("Base image is scratch: nothing to pull");
-            return;
+            return null;
         }
 
         var reference = baseImage.ToString();
@@ -172,21 +165,19 @@ internal sealed partial class BuildJob
         Info($"Pulling base image {reference}{(auth is null ? string.Empty : " as " + auth.Username)}");
         try
         {
-            _baseImageId = await PullWithRetriesAsync(reference, auth, ct).ConfigureAwait(false);
+            return await PullOwnAsync(runtime, reference, auth, made, ct).ConfigureAwait(false);
         }
         catch (PodmanException e)
         {
             throw new BuildFailure(FailureKind.Build,
                 $"Could not pull the base image {reference}: {e.Message}. Check that the image exists and that this repository's credentials can read it.", e);
         }
-
-        _pulledImages.Add(reference);
     }
 
-    private async Task PrimeCacheAsync(CancellationToken ct)
+    private async Task PrimeCacheAsync(IContainerRuntime runtime, Dockerfile dockerfile, string? baseImageId, BuildArtifacts made, CancellationToken ct)
     {
-        var baseImage = _dockerfile!.BaseImage;
-        if (baseImage is null || (!baseImage.IsScratch && _baseImageId is null))
+        var baseImage = dockerfile.Stages[0].Base;
+        if (baseImage is null || (!baseImage.IsScratch && baseImageId is null))
         {
             return;
         }
@@ -196,11 +187,12 @@ internal sealed partial class BuildJob
         string? cachedTag;
         try
         {
-            var baseId = baseImage.IsScratch ? ScratchImageId : _baseImageId!;
-            cachedTag = await _reporter.DetermineCachedTagAsync(baseImage.Name, baseImage.TagOrDefault, baseId, bounded.Token).ConfigureAwait(false);
+            cachedTag = await _reporter.DetermineCachedTagAsync(baseImage.Name, baseImage.TagOrDefault, baseImageId ?? ScratchImageId, bounded.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (!ct.IsCancellationRequested && e is BuildFailure or OperationCanceledException or Grpc.Core.RpcException)
+        catch (Exception e) when (!ct.IsCancellationRequested && e is OperationCanceledException or BuildFailure)
         {
+            // Even a refused token is only a warning here: priming is optional, and the next
+            // SetPhase, the heartbeats and the log stream stop the job if it is really gone.
             Warn($"Could not ask the build manager for a cache tag ({e.Message}); building without a primed cache");
             return;
         }
@@ -221,8 +213,7 @@ internal sealed partial class BuildJob
         try
         {
             Info($"Priming the cache with {reference}");
-            await PullWithRetriesAsync(reference, new RegistryAuth("$token", _spec.PullToken), bounded.Token).ConfigureAwait(false);
-            _cacheImage = reference;
+            await PullOwnAsync(runtime, reference, new RegistryAuth("$token", _spec.PullToken), made, bounded.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (!ct.IsCancellationRequested && e is PodmanException or OperationCanceledException)
         {
@@ -230,22 +221,37 @@ internal sealed partial class BuildJob
         }
     }
 
-    private async Task<string> PullWithRetriesAsync(string reference, RegistryAuth? auth, CancellationToken ct)
+    /// <summary>
+    /// Pulls <paramref name="reference"/> and returns its id. The image is this build's to remove
+    /// only when it was not in storage before: another build, or the operator, may be using it.
+    /// </summary>
+    private async Task<string> PullOwnAsync(IContainerRuntime runtime, string reference, RegistryAuth? auth, BuildArtifacts made, CancellationToken ct)
     {
+        bool present = await runtime.InspectImageAsync(reference, ct).ConfigureAwait(false) is not null;
         var coalescer = new ProgressCoalescer(WriteProgress, TimeSpan.FromMilliseconds(500));
         try
         {
-            return await Retry.RunAsync(
-                (_, token) => _runtime.PullAsync(reference, auth, coalescer.OnMessage, token),
-                notice => Warn($"Pulling {reference} failed (try {notice.FailedAttempt} of {notice.MaxAttempts}): {notice.Reason}; retrying in {notice.Delay.TotalSeconds:0} s"),
-                null,
-                ct).ConfigureAwait(false);
+            var id = await WithRetriesAsync($"Pulling {reference}", token => runtime.PullAsync(reference, auth, coalescer.OnMessage, token), ct).ConfigureAwait(false);
+            if (!present)
+            {
+                made.AddPulled(reference);
+            }
+
+            return id;
         }
         finally
         {
             coalescer.Flush();
         }
     }
+
+    /// <summary>The one retry of the job: pulls and pushes, each tried <see cref="RetryPolicy.Default"/> times.</summary>
+    private Task<T> WithRetriesAsync<T>(string what, Func<CancellationToken, Task<T>> operation, CancellationToken ct) =>
+        Retry.RunAsync(
+            (_, token) => operation(token),
+            notice => Warn($"{what} failed (try {notice.FailedAttempt} of {notice.MaxAttempts}): {notice.Reason}; retrying in {notice.Delay.TotalSeconds:0} s"),
+            _options.RetryPolicy,
+            ct);
 
     private RegistryAuth? BaseImageAuth(ImageReference image) =>
         string.IsNullOrEmpty(_spec.BaseImageUsername) || !image.IsHostedOn(_spec.Registry)
@@ -254,10 +260,11 @@ internal sealed partial class BuildJob
 
     // ---- BUILDING ----
 
-    private async Task BuildAsync(CancellationToken ct)
+    /// <summary>Builds the image; returns its id.</summary>
+    private async Task<string> BuildAsync(IContainerRuntime runtime, UnpackedSource source, BuildArtifacts made, CancellationToken ct)
     {
         await EnterAsync(BuildPhase.Building, null, ct).ConfigureAwait(false);
-        var context = _context!;
+        var context = source.Context;
         var credentials = new Dictionary<string, RegistryAuth>(StringComparer.Ordinal);
         if (!string.IsNullOrEmpty(_spec.BaseImageUsername))
         {
@@ -268,19 +275,23 @@ internal sealed partial class BuildJob
         // The primed cache image is in local storage, where Podman's layer cache finds it by
         // history. It is not passed as cachefrom: for Podman that names a *remote* cache
         // repository, and measured on 4.3.1 it turned local cache hits off.
+        var tag = $"{_spec.ImageRepository}:{_spec.Tags[0]}";
         var parameters = new BuildParameters
         {
-            Tag = $"{_spec.ImageRepository}:{_spec.Tags[0]}",
+            Tag = tag,
             Dockerfile = context.DockerfileInContext,
             Isolation = _options.Isolation,
             RegistryCredentials = credentials,
         };
 
         ContextTarStats? sent = null;
-        var lines = new LineAssembler(WriteBuildLine);
+        var steps = new StepHeaderTranslator(source.Dockerfile);
+        var lines = new LineAssembler(line => WriteBuildLine(steps, made, line));
+        string imageId;
         try
         {
-            _builtImageId = await _runtime.BuildAsync(
+            made.AddName(tag);
+            imageId = await runtime.BuildAsync(
                 parameters,
                 async (stream, token) => sent = await ContextTarWriter.WriteAsync(context, stream, token).ConfigureAwait(false),
                 message => WriteBuildOutput(lines, message),
@@ -299,12 +310,14 @@ internal sealed partial class BuildJob
             lines.Flush();
         }
 
+        made.BuiltImageId = imageId;
         if (sent is not null)
         {
             LogContextSent(_logger, sent.Files, sent.Bytes, sent.ExcludedEntries);
         }
 
-        Info($"Built image {_builtImageId}");
+        Info($"Built image {imageId}");
+        return imageId;
     }
 
     private void WriteBuildOutput(LineAssembler lines, PodmanMessage message)
@@ -319,15 +332,19 @@ internal sealed partial class BuildJob
         }
     }
 
-    private void WriteBuildLine(string line)
+    private void WriteBuildLine(StepHeaderTranslator steps, BuildArtifacts made, string line)
     {
-        var translated = StepHeaderTranslator.Translate(line);
-        if (!ReferenceEquals(translated, line))
+        var sent = steps.Translate(line, out bool header);
+        if (header)
         {
-            _notifier.Status($"building: {translated}");
+            _notifier.Status($"building: {sent}");
+        }
+        else if (CommittedLayer().Match(line) is { Success: true } layer)
+        {
+            made.AddIntermediate(layer.Groups[1].Value);
         }
 
-        _reporter.Write(BuildLogMessage.Stream(translated));
+        _reporter.Write(BuildLogMessage.Stream(sent));
     }
 
     private void WriteProgress(PodmanMessage message)
@@ -341,10 +358,9 @@ internal sealed partial class BuildJob
 
     // ---- PUSHING ----
 
-    private async Task<BuildResult> PushAsync(CancellationToken ct)
+    private async Task<BuildResult> PushAsync(IContainerRuntime runtime, string imageId, BuildArtifacts made, CancellationToken ct)
     {
         await EnterAsync(BuildPhase.Pushing, null, ct).ConfigureAwait(false);
-        var imageId = _builtImageId!;
         var auth = new RegistryAuth(_spec.PushUsername, _spec.PushToken);
         var pushed = new List<string>();
         var digests = new List<string>();
@@ -354,13 +370,10 @@ internal sealed partial class BuildJob
             var coalescer = new ProgressCoalescer(WriteProgress, TimeSpan.FromMilliseconds(500));
             try
             {
-                await _runtime.TagAsync(imageId, _spec.ImageRepository, tag, ct).ConfigureAwait(false);
+                made.AddName(destination);
+                await runtime.TagAsync(imageId, _spec.ImageRepository, tag, ct).ConfigureAwait(false);
                 Info($"Pushing {destination}");
-                var digest = await Retry.RunAsync(
-                    (_, token) => _runtime.PushAsync(destination, destination, auth, coalescer.OnMessage, token),
-                    notice => Warn($"Pushing {destination} failed (try {notice.FailedAttempt} of {notice.MaxAttempts}): {notice.Reason}; retrying in {notice.Delay.TotalSeconds:0} s"),
-                    null,
-                    ct).ConfigureAwait(false);
+                var digest = await WithRetriesAsync($"Pushing {destination}", token => runtime.PushAsync(destination, destination, auth, coalescer.OnMessage, token), ct).ConfigureAwait(false);
                 pushed.Add(destination);
                 Info(digest is null ? $"Pushed {destination}" : $"Pushed {destination} ({digest})");
                 if (digest is not null)
@@ -370,8 +383,8 @@ internal sealed partial class BuildJob
             }
             catch (PodmanException e)
             {
-                throw new BuildFailure(FailureKind.Infrastructure,
-                    $"Could not push {destination} to {_spec.Registry}: {e.Message}. Check that the registry is reachable from the worker and accepts pushes; re-run the build.", e);
+                throw new BuildFailure(FailureKind.Build,
+                    $"Could not push {destination} to {_spec.Registry}: {e.Message}. Check that the registry is reachable from the builders and accepts this repository's push token; re-run the build.", e);
             }
             finally
             {
@@ -379,121 +392,185 @@ internal sealed partial class BuildJob
             }
         }
 
-        var details = await _runtime.InspectImageAsync(imageId, ct).ConfigureAwait(false);
+        var details = await runtime.InspectImageAsync(imageId, ct).ConfigureAwait(false);
         Info($"Image ID: {details?.Id ?? imageId}");
         return new BuildResult(details?.Id ?? imageId, pushed, [.. digests.Distinct(StringComparer.Ordinal)]);
     }
 
-    private async Task<BuildResult> DescribeBuiltImageAsync(CancellationToken ct)
+    private async Task<BuildResult> DescribeBuiltImageAsync(IContainerRuntime runtime, string imageId, BuildArtifacts made, CancellationToken ct)
     {
-        var imageId = _builtImageId!;
         var tagged = new List<string>();
         foreach (var tag in _spec.Tags)
         {
-            await _runtime.TagAsync(imageId, _spec.ImageRepository, tag, ct).ConfigureAwait(false);
+            made.AddName($"{_spec.ImageRepository}:{tag}");
+            await runtime.TagAsync(imageId, _spec.ImageRepository, tag, ct).ConfigureAwait(false);
             tagged.Add($"{_spec.ImageRepository}:{tag}");
         }
 
-        var details = await _runtime.InspectImageAsync(imageId, ct).ConfigureAwait(false);
+        var details = await runtime.InspectImageAsync(imageId, ct).ConfigureAwait(false);
         Info($"Image ID: {details?.Id ?? imageId} (not pushed)");
         return new BuildResult(details?.Id ?? imageId, [], details?.RepoDigests ?? []);
     }
 
-    // ---- failure and cleanup ----
+    // ---- the end: error line, cleanup, flush, final phase ----
 
-    private static BuildFailure Classify(Exception e, JobAbort abort) => e switch
+    private async Task<BuildResult> FinishAsync(IContainerRuntime? runtime, BuildArtifacts made, BuildResult? result, BuildFailure? failure)
     {
-        _ when abort.Reason is { } reason => reason,
-        BuildFailure failure => failure,
-        SourceException source => new BuildFailure(FailureKind.Source, source.Message, source),
-        PodmanException podman => new BuildFailure(FailureKind.Infrastructure, $"The container runtime failed: {podman.Message}", podman),
-        OperationCanceledException => new BuildFailure(FailureKind.Cancelled, "build cancelled", e),
-        _ => new BuildFailure(FailureKind.Infrastructure, $"The worker could not use its work directory ({e.Message}): check WORK_DIR's free space and permissions.", e),
-    };
+        if (failure is not null)
+        {
+            ReportFailure(failure);
+        }
 
-    private async Task ReportFailureAsync(BuildFailure failure)
+        await CleanupAsync(runtime, made).ConfigureAwait(false);
+
+        // A job the manager gave up may never answer its lines: do not wait long for them.
+        var flushFor = failure?.Kind == FailureKind.JobGone ? _options.PhaseFlushTimeout / 4 : _options.PhaseFlushTimeout;
+        await FlushBoundedAsync(flushFor, CancellationToken.None).ConfigureAwait(false);
+
+        var finalPhase = failure is null ? BuildPhase.Complete : FailureOutcome.For(failure.Kind).FinalPhase;
+        if (failure is null && result is not null)
+        {
+            LogCompleted(_logger, result.ImageId, string.Join(", ", result.PushedReferences));
+        }
+
+        if (finalPhase is { } phase)
+        {
+            // The last act: Quay's manager stops the worker inside this call. Not cancelled by
+            // SIGTERM — a stop now changes nothing the call would not finish.
+            LogPhase(_logger, phase);
+            if (failure is null)
+            {
+                // On failure `systemctl status` keeps showing the reason ("error: …").
+                _notifier.Status(phase.ToString().ToLowerInvariant());
+            }
+
+            try
+            {
+                using var timeout = new CancellationTokenSource(_options.FinalPhaseTimeout);
+                await _reporter.SetPhaseAsync(phase, null, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is BuildFailure or OperationCanceledException)
+            {
+                LogFinalPhaseNotSet(_logger, phase, e.Message);
+                failure ??= e as BuildFailure ?? new BuildFailure(FailureKind.JobGone,
+                    $"The build manager did not answer the {phase.ToString().ToUpperInvariant()} phase in time: the job will expire and Quay will requeue it.", e);
+            }
+        }
+        else if (failure is not null)
+        {
+            LogNoFinalPhase(_logger, failure.Kind);
+        }
+
+        if (failure is null && result is not null)
+        {
+            return result;
+        }
+
+        throw failure ?? new BuildFailure(FailureKind.Internal, "The build ended without a result: this is a defect of the worker.");
+    }
+
+    private void ReportFailure(BuildFailure failure)
     {
         LogFailed(_logger, failure.Kind, failure.Message);
         _notifier.Status($"error: {failure.Message}");
-        _reporter.Write(BuildLogMessage.Error(failure.Message));
-        try
-        {
-            using var timeout = new CancellationTokenSource(ReportTimeout);
-            await _reporter.SetPhaseAsync(BuildPhase.Error, null, timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is BuildFailure or OperationCanceledException or Grpc.Core.RpcException)
-        {
-            // The manager may be gone (that may be why we failed); the journal still has the reason.
-            LogErrorPhaseNotSet(_logger, e.Message);
-        }
+        _reporter.Write(BuildLogMessage.Error(_options.ManagerRequeues ? failure.Message + FailureClassifier.RequeueNotice(failure.Kind) : failure.Message));
     }
 
-    private async Task CleanupAsync()
+    /// <summary>Removes what this build made or pulled, never by force; an image still in use stays.</summary>
+    private async Task CleanupAsync(IContainerRuntime? runtime, BuildArtifacts made)
     {
-        // The runtime is connected before the work directory is made: without it there is nothing to clean.
-        if (_runtimeConnection is null)
-        {
-            return;
-        }
-
         if (_options.KeepArtifacts)
         {
-            LogKept(_logger, _workDirectory ?? "(none)", _builtImageId ?? "(none)");
+            LogKept(_logger, made.WorkDirectory ?? "(none)", made.BuiltImageId ?? "(none)");
             return;
         }
 
-        using var timeout = new CancellationTokenSource(CleanupTimeout);
-        var images = new List<string>();
-        if (_cacheImage is not null)
+        if (runtime is not null)
         {
-            images.Add(_cacheImage);
+            using var timeout = new CancellationTokenSource(_options.CleanupTimeout);
+            var images = new List<string>();
+            if (!_options.KeepBuiltImage)
+            {
+                // Names first (each removal drops one name; the last one drops the image), then
+                // the layer images, newest first: an image with children cannot go before them.
+                images.AddRange(made.ImageNames);
+                if (made.BuiltImageId is { } built)
+                {
+                    images.Add(built);
+                }
+
+                images.AddRange(made.IntermediateImages.Reverse());
+            }
+
+            images.AddRange(made.PulledImages.Reverse());
+            foreach (var image in images)
+            {
+                try
+                {
+                    if (!await runtime.RemoveImageAsync(image, timeout.Token).ConfigureAwait(false))
+                    {
+                        LogImageInUse(_logger, image);
+                    }
+                }
+                catch (Exception e) when (e is PodmanException or OperationCanceledException)
+                {
+                    LogCleanupFailed(_logger, image, e.Message);
+                }
+            }
         }
 
-        images.AddRange(_pulledImages);
-        if (_builtImageId is not null && !_options.KeepBuiltImage)
-        {
-            images.Add(_builtImageId);
-        }
-
-        foreach (var image in images)
+        if (made.WorkDirectory is { } directory)
         {
             try
             {
-                await _runtime.RemoveImageAsync(image, timeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is PodmanException or OperationCanceledException)
-            {
-                LogCleanupFailed(_logger, image, e.Message);
-            }
-        }
-
-        try
-        {
-            await _runtime.PruneDanglingImagesAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is PodmanException or OperationCanceledException)
-        {
-            LogCleanupFailed(_logger, "dangling images", e.Message);
-        }
-
-        if (_workDirectory is not null && Directory.Exists(_workDirectory))
-        {
-            try
-            {
-                Directory.Delete(_workDirectory, recursive: true);
+                WorkDirectory.Delete(directory);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                LogCleanupFailed(_logger, _workDirectory, e.Message);
+                LogCleanupFailed(_logger, directory, e.Message);
             }
         }
     }
 
+    /// <summary>
+    /// Every SetPhase first waits until the lines of the phase it ends are answered: Quay files
+    /// lines and phase markers in one list in arrival order.
+    /// </summary>
     private async Task EnterAsync(BuildPhase phase, PullMetadata? metadata, CancellationToken ct)
     {
+        await FlushBoundedAsync(_options.PhaseFlushTimeout, ct).ConfigureAwait(false);
         LogPhase(_logger, phase);
         _notifier.Status(phase.ToString().ToLowerInvariant());
         await _reporter.SetPhaseAsync(phase, metadata, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for every queued line at most <paramref name="limit"/>; then goes on (the journal says so).</summary>
+    private async Task FlushBoundedAsync(TimeSpan limit, CancellationToken ct)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bounded.CancelAfter(limit);
+        try
+        {
+            await _reporter.FlushAsync(bounded.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            LogFlushTimedOut(_logger, limit.TotalSeconds);
+        }
+    }
+
+    private async Task<bool> RuntimeAnswersAsync(IContainerRuntime runtime)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(PingTimeout);
+            await runtime.PingAsync(timeout.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is PodmanException or OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     private void Info(string line) => _reporter.Write(BuildLogMessage.Stream(line));
@@ -504,14 +581,6 @@ internal sealed partial class BuildJob
         _reporter.Write(BuildLogMessage.Stream("Warning: " + line));
     }
 
-    /// <summary>A fresh 0700 directory: sources and the deploy key live here and nowhere else.</summary>
-    private static string CreatePrivateDirectory(string root)
-    {
-        var path = Path.Combine(root, "quay-builder-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
-        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return path;
-    }
-
     private static string Relative(string root, string path)
     {
         var relative = Path.GetRelativePath(root, path);
@@ -520,6 +589,10 @@ internal sealed partial class BuildJob
 
     // Quay's manager keys cache lookups of `scratch` builds on this id, as the Go worker sent it.
     private const string ScratchImageId = "511136ea3c5a64f264b78b5433614aec563103b4d4702f3ba7d4d2698e22c158";
+
+    /// <summary>Podman's line after each committed step (<c>--> 843c3ccc4b7</c>); a cache hit says "Using cache" and is not ours.</summary>
+    [GeneratedRegex(@"^--> ([0-9a-f]{12,64})$", RegexOptions.CultureInvariant)]
+    private static partial Regex CommittedLayer();
 
     /// <summary>Reports synchronously, so source lines keep their order among the job's own.</summary>
     private sealed class LineProgress(Action<string> write) : IProgress<string>
@@ -536,8 +609,8 @@ internal sealed partial class BuildJob
     [LoggerMessage(EventId = 42, Level = LogLevel.Error, Message = "Build failed ({Kind}): {Reason}")]
     private static partial void LogFailed(ILogger logger, FailureKind kind, string reason);
 
-    [LoggerMessage(EventId = 43, Level = LogLevel.Warning, Message = "Could not set the ERROR phase: {Reason}")]
-    private static partial void LogErrorPhaseNotSet(ILogger logger, string reason);
+    [LoggerMessage(EventId = 43, Level = LogLevel.Warning, Message = "Could not set the final phase {Phase}: {Reason}")]
+    private static partial void LogFinalPhaseNotSet(ILogger logger, BuildPhase phase, string reason);
 
     [LoggerMessage(EventId = 44, Level = LogLevel.Warning, Message = "Cleanup of {What} failed: {Reason}")]
     private static partial void LogCleanupFailed(ILogger logger, string what, string reason);
@@ -551,6 +624,15 @@ internal sealed partial class BuildJob
     [LoggerMessage(EventId = 47, Level = LogLevel.Information, Message = "Context sent to the runtime: {Files} files, {Bytes} bytes, {Excluded} entries excluded by the ignore file")]
     private static partial void LogContextSent(ILogger logger, long files, long bytes, long excluded);
 
-    [LoggerMessage(EventId = 49, Level = LogLevel.Warning, Message = "Not every log line was delivered before the worker stopped")]
-    private static partial void LogFlushTimedOut(ILogger logger);
+    [LoggerMessage(EventId = 48, Level = LogLevel.Debug, Message = "Image {Image} is in use (by another build or a container) and stays")]
+    private static partial void LogImageInUse(ILogger logger, string image);
+
+    [LoggerMessage(EventId = 49, Level = LogLevel.Warning, Message = "Not every log line was answered within {Seconds:0} s; going on")]
+    private static partial void LogFlushTimedOut(ILogger logger, double seconds);
+
+    [LoggerMessage(EventId = 52, Level = LogLevel.Warning, Message = "No final phase sent ({Kind}): the job is left to expire, and Quay requeues it if it still exists")]
+    private static partial void LogNoFinalPhase(ILogger logger, FailureKind kind);
+
+    [LoggerMessage(EventId = 53, Level = LogLevel.Error, Message = "Unexpected failure")]
+    private static partial void LogUnexpected(ILogger logger, Exception cause);
 }

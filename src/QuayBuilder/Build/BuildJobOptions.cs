@@ -1,4 +1,5 @@
 using QuayBuilder.BuildContext;
+using QuayBuilder.Podman;
 
 namespace QuayBuilder.Build;
 
@@ -32,4 +33,22 @@ internal sealed record BuildJobOptions
 
     /// <summary>Largest Dockerfile read; a bigger one is refused before it is parsed.</summary>
     public long MaxDockerfileBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>How long a SetPhase waits for the lines of the phase it ends to be answered before it goes on anyway.</summary>
+    public TimeSpan PhaseFlushTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the final SetPhase (COMPLETE or ERROR) may take, retries included.</summary>
+    public TimeSpan FinalPhaseTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long removing the build's images may take in all.</summary>
+    public TimeSpan CleanupTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Worker mode: a failure of this machine leaves the job to Quay's requeue, and the error line
+    /// says the build will be retried. Local mode has no manager to retry anything.
+    /// </summary>
+    public bool ManagerRequeues { get; init; } = true;
+
+    /// <summary>How pulls and pushes are retried; null is <see cref="RetryPolicy.Default"/>.</summary>
+    public RetryPolicy? RetryPolicy { get; init; }
 }

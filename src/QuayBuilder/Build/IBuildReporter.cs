@@ -7,15 +7,19 @@ namespace QuayBuilder.Build;
 internal interface IBuildReporter
 {
     /// <summary>
-    /// Moves the job to <paramref name="phase"/>. Throws a <see cref="BuildFailure"/> of kind
-    /// <see cref="FailureKind.JobGone"/> when the manager no longer accepts the job.
+    /// Moves the job to <paramref name="phase"/>. Throws only <see cref="BuildFailure"/> (kind
+    /// <see cref="FailureKind.JobGone"/> when the manager no longer accepts the job or failed the
+    /// call) or <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> fired.
     /// </summary>
     Task SetPhaseAsync(BuildPhase phase, PullMetadata? pullMetadata, CancellationToken cancellationToken);
 
     /// <summary>Queues one log line. Never blocks on the network, never drops, keeps order.</summary>
     void Write(BuildLogMessage message);
 
-    /// <summary>The tag of the repository most similar for cache priming, or null for none.</summary>
+    /// <summary>
+    /// The tag of the repository most similar for cache priming, or null for none. Throws only
+    /// <see cref="BuildFailure"/> or <see cref="OperationCanceledException"/>.
+    /// </summary>
     Task<string?> DetermineCachedTagAsync(string baseImageName, string baseImageTag, string baseImageId, CancellationToken cancellationToken);
 
     /// <summary>Waits until every queued line was delivered (or <paramref name="cancellationToken"/> fires).</summary>

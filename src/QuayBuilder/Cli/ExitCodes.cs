@@ -2,24 +2,17 @@ using QuayBuilder.Build;
 
 namespace QuayBuilder.Cli;
 
-/// <summary>The process's exit status for each kind of failure (documented in the README).</summary>
+/// <summary>The process's exit status (documented in the README); the values live in <see cref="FailureOutcome"/>.</summary>
 internal static class ExitCodes
 {
-    public const int Success = 0;
-    public const int BuildFailed = 1;
-    public const int Configuration = 2;
-    public const int Registration = 3;
-    public const int JobGone = 4;
-    public const int Infrastructure = 5;
-    public const int Cancelled = 6;
+    public const int Success = FailureOutcome.SuccessExitCode;
+    public const int BuildFailed = FailureOutcome.BuildFailedExitCode;
+    public const int Configuration = FailureOutcome.ConfigurationExitCode;
+    public const int Registration = FailureOutcome.RegistrationExitCode;
+    public const int JobGone = FailureOutcome.JobGoneExitCode;
+    public const int Infrastructure = FailureOutcome.InfrastructureExitCode;
+    public const int Cancelled = FailureOutcome.CancelledExitCode;
+    public const int Internal = FailureOutcome.InternalExitCode;
 
-    public static int For(FailureKind kind) => kind switch
-    {
-        FailureKind.Configuration => Configuration,
-        FailureKind.Registration => Registration,
-        FailureKind.JobGone => JobGone,
-        FailureKind.Infrastructure => Infrastructure,
-        FailureKind.Cancelled => Cancelled,
-        _ => BuildFailed,
-    };
+    public static int For(FailureKind kind) => FailureOutcome.For(kind).ExitCode;
 }

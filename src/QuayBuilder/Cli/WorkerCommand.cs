@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using QuayBuilder.Build;
 using QuayBuilder.BuildContext;
@@ -6,6 +7,7 @@ using QuayBuilder.Configuration;
 using QuayBuilder.Hosting;
 using QuayBuilder.Logging;
 using QuayBuilder.Manager;
+using QuayBuilder.Podman;
 using QuayBuilder.Protocol;
 
 namespace QuayBuilder.Cli;
@@ -46,9 +48,66 @@ internal static partial class WorkerCommand
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Stop(context, abort, logger));
 
         LogStarting(logger, VersionInfo.Version, settings.Server, settings.Insecure ? "plaintext" : "TLS", settings.Runtime, settings.Isolation);
+        var connector = new RuntimeConnector();
         try
         {
-            return await RunJobAsync(settings, masker, notifier, abort, loggerFactory, logger).ConfigureAwait(false);
+            using var channel = ManagerChannelFactory.Create(settings);
+            return await RunJobAsync(settings, channel, masker, notifier, abort, loggerFactory, ct => connector.ConnectAsync(settings, ct, logger)).ConfigureAwait(false);
+        }
+        catch (BuildFailure e)
+        {
+            // The manager's channel could not be made (TLS_CERT_PATH / CA_CERT unusable).
+            LogFatal(logger, e.Message);
+            return ExitCodes.For(e.Kind);
+        }
+        finally
+        {
+            await DisposeQuietlyAsync(connector, logger).ConfigureAwait(false);
+            notifier.Stopping();
+        }
+    }
+
+    /// <summary>
+    /// Registers, runs the job and turns how it ended into the exit status. Never throws: every
+    /// failure, from any call at any phase, has been classified (ManagerCallFailure for the
+    /// manager's answers, FailureClassifier for the job) by the time it arrives here.
+    /// </summary>
+    internal static async Task<int> RunJobAsync(
+        WorkerSettings settings, ChannelBase channel, SecretMasker masker, IServiceNotifier notifier, JobAbort abort, ILoggerFactory loggerFactory,
+        Func<CancellationToken, Task<IContainerRuntime>> connectRuntime)
+    {
+        var logger = loggerFactory.CreateLogger("quay-builder");
+        try
+        {
+            var client = new BuildManager.BuildManagerClient(channel);
+            var session = new ManagerSession(client, settings.Server, settings.RegistrationRetryTime, masker, loggerFactory.CreateLogger<ManagerSession>())
+            {
+                TlsHint = settings.Insecure ? null : settings.TlsCertPath ?? (settings.CaCert is null ? "the system's CA certificates" : "CA_CERT"),
+            };
+
+            notifier.Status("registering with the build manager");
+            await session.PingAsync(abort.Token).ConfigureAwait(false);
+            var spec = await session.RegisterAsync(settings.Token, abort.Token).ConfigureAwait(false);
+            LogRegistered(logger, spec.ToString());
+            notifier.Ready();
+
+            var heartbeat = new HeartbeatLoop(client, session.JobToken, settings.HeartbeatInterval, settings.HeartbeatWindow, loggerFactory.CreateLogger<HeartbeatLoop>());
+            var log = new BuildLogStream(client, session.JobToken, LogWindow, reason => abort.Abort(FailureKind.JobGone, JobGoneMessage(reason)), loggerFactory.CreateLogger<BuildLogStream>());
+            try
+            {
+                using var goneRegistration = heartbeat.JobGone.Register(() => abort.Abort(FailureKind.JobGone, JobGoneMessage(heartbeat.GoneReason ?? "heartbeats failed")));
+                heartbeat.Start();
+                log.Start();
+                var reporter = new ManagerReporter(session, log, masker);
+                var job = new BuildJob(spec, reporter, connectRuntime, JobOptions(settings), notifier, loggerFactory.CreateLogger<BuildJob>());
+                await job.RunAsync(abort).ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+            finally
+            {
+                await DisposeQuietlyAsync(log, logger).ConfigureAwait(false);
+                await DisposeQuietlyAsync(heartbeat, logger).ConfigureAwait(false);
+            }
         }
         catch (BuildFailure e)
         {
@@ -64,38 +123,30 @@ internal static partial class WorkerCommand
 
             return ExitCodes.For(e.Kind);
         }
-        finally
+        catch (OperationCanceledException) when (abort.Reason is { } reason)
         {
-            notifier.Stopping();
+            // Stopped before the job ran (SIGTERM during registration): nothing to report but the journal.
+            LogFatal(logger, reason.Message);
+            return ExitCodes.For(reason.Kind);
+        }
+        catch (Exception e)
+        {
+            LogUnexpected(logger, e);
+            return ExitCodes.Internal;
         }
     }
 
-    private static async Task<int> RunJobAsync(WorkerSettings settings, SecretMasker masker, SystemdNotifier notifier, JobAbort abort, ILoggerFactory loggerFactory, ILogger logger)
+    private static async Task DisposeQuietlyAsync(IAsyncDisposable disposable, ILogger logger)
     {
-        using var channel = ManagerChannelFactory.Create(settings);
-        var client = new BuildManager.BuildManagerClient(channel);
-        var session = new ManagerSession(client, settings.Server, settings.RegistrationRetryTime, masker, loggerFactory.CreateLogger<ManagerSession>())
+        try
         {
-            TlsHint = settings.Insecure ? null : settings.TlsCertPath ?? (settings.CaCert is null ? "the system's CA certificates" : "CA_CERT"),
-        };
-
-        notifier.Status("registering with the build manager");
-        await session.PingAsync(abort.Token).ConfigureAwait(false);
-        var spec = await session.RegisterAsync(settings.Token, abort.Token).ConfigureAwait(false);
-        LogRegistered(logger, spec.ToString());
-        notifier.Ready();
-
-        await using var heartbeat = new HeartbeatLoop(client, session.JobToken, settings.HeartbeatInterval, settings.HeartbeatWindow, loggerFactory.CreateLogger<HeartbeatLoop>());
-        await using var log = new BuildLogStream(client, session.JobToken, LogWindow, reason => abort.Abort(FailureKind.JobGone, JobGoneMessage(reason)), loggerFactory.CreateLogger<BuildLogStream>());
-        using var goneRegistration = heartbeat.JobGone.Register(() => abort.Abort(FailureKind.JobGone, JobGoneMessage(heartbeat.GoneReason ?? "heartbeats failed")));
-        heartbeat.Start();
-        log.Start();
-
-        var reporter = new ManagerReporter(session, log, masker);
-        await using var connector = new RuntimeConnector();
-        var job = new BuildJob(spec, reporter, ct => connector.ConnectAsync(settings, ct, logger), JobOptions(settings), notifier, loggerFactory.CreateLogger<BuildJob>());
-        await job.RunAsync(abort).ConfigureAwait(false);
-        return ExitCodes.Success;
+            await disposable.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // The outcome is decided; a failure to let go of a stream or a service must not change it.
+            LogDisposeFailed(logger, disposable.GetType().Name, e.Message);
+        }
     }
 
     internal static BuildJobOptions JobOptions(WorkerSettings settings) => new()
@@ -122,7 +173,7 @@ internal static partial class WorkerCommand
         // Keep the process alive: the job reports the cancellation, cleans up, then returns.
         context.Cancel = true;
         LogSignal(logger, context.Signal.ToString());
-        abort.Abort(FailureKind.Cancelled, "build cancelled: worker stopped");
+        abort.Abort(FailureKind.Cancelled, $"build stopped: the worker received {context.Signal}.");
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "quay-builder {Version} starting: manager {Server} ({Transport}), runtime {Runtime}, isolation {Isolation}")]
@@ -136,6 +187,12 @@ internal static partial class WorkerCommand
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Received {Signal}: stopping the build")]
     private static partial void LogSignal(ILogger logger, string signal);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Critical, Message = "Unexpected failure: this is a defect of quay-builder")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Debug, Message = "Releasing {What} failed: {Reason}")]
+    private static partial void LogDisposeFailed(ILogger logger, string what, string reason);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "Cause")]
     private static partial void LogCause(ILogger logger, Exception cause);

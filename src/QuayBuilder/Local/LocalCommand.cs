@@ -81,6 +81,7 @@ internal static class LocalCommand
             Push = options.Push,
             // The user builds to run or inspect the image: it stays in the runtime's storage.
             KeepBuiltImage = true,
+            ManagerRequeues = false,
             // The user's own machine: reading a repository from its disk is the point, not an attack.
             Git = WorkerCommand.JobOptions(settings).Git with { AllowLocalRepositories = true },
         };

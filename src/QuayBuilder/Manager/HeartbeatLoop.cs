@@ -45,7 +45,15 @@ internal sealed partial class HeartbeatLoop : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_loop is not null)
         {
-            await _loop.ConfigureAwait(false);
+            try
+            {
+                await _loop.ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                // Stopping must never fail the worker: the job's outcome is already decided.
+                LogStopFailed(_logger, e.GetType().Name, e.Message);
+            }
         }
 
         _stop.Dispose();
@@ -93,7 +101,11 @@ internal sealed partial class HeartbeatLoop : IAsyncDisposable
                         delay = TimeSpan.FromSeconds(1);
                     }
                 }
-                catch (Exception e) when (!_stop.IsCancellationRequested && e is RpcException or OperationCanceledException or IOException or HttpRequestException)
+                catch (Exception) when (_stop.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e)
                 {
                     call?.Dispose();
                     call = null;
@@ -157,6 +169,9 @@ internal sealed partial class HeartbeatLoop : IAsyncDisposable
 
     [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "Heartbeat failed ({Error}); last answer {Seconds:0} s ago")]
     private static partial void LogFailed(ILogger logger, string error, double seconds);
+
+    [LoggerMessage(EventId = 24, Level = LogLevel.Debug, Message = "Heartbeat loop ended with {Error}: {Detail}")]
+    private static partial void LogStopFailed(ILogger logger, string error, string detail);
 
     [LoggerMessage(EventId = 23, Level = LogLevel.Error, Message = "The job is gone: {Reason}")]
     private static partial void LogGone(ILogger logger, string reason);

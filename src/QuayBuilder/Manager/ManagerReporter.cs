@@ -6,6 +6,8 @@ namespace QuayBuilder.Manager;
 /// <summary>
 /// Reports a build to the build manager: phases through <see cref="ManagerSession"/>, log lines
 /// through the job's one <see cref="BuildLogStream"/>. Every line is masked before it leaves.
+/// Every failure reaches the job as a <see cref="BuildFailure"/> (ManagerSession classifies the
+/// manager's answers); the job flushes the lines of a phase before it sets the next one.
 /// </summary>
 internal sealed class ManagerReporter : IBuildReporter
 {

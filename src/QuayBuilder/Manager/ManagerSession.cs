@@ -9,8 +9,9 @@ namespace QuayBuilder.Manager;
 /// <summary>
 /// The unary side of the manager contract: Ping, RegisterBuildJob, SetPhase and
 /// DetermineCachedTag, with the job token once registered. Transient transport failures
-/// (UNAVAILABLE, a deadline) are retried with backoff for a bounded time; everything else is
-/// turned into a <see cref="BuildFailure"/> that says what to do.
+/// (UNAVAILABLE, a deadline) are retried with backoff for a bounded time; every other answer is
+/// turned into a <see cref="BuildFailure"/> by <see cref="ManagerCallFailure"/>, so no
+/// RpcException ever leaves this class.
 /// </summary>
 internal sealed partial class ManagerSession
 {
@@ -48,27 +49,11 @@ internal sealed partial class ManagerSession
 
     public async Task<BuildJobSpec> RegisterAsync(string registrationToken, CancellationToken cancellationToken)
     {
-        BuildPack pack;
-        try
-        {
-            pack = await RetryTransientAsync(
-                "RegisterBuildJob",
-                ct => _client.RegisterBuildJobAsync(new BuildJobArgs { RegisterJwt = registrationToken }, deadline: Deadline(), cancellationToken: ct).ResponseAsync,
-                FailureKind.Registration,
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated)
-        {
-            throw new BuildFailure(FailureKind.Registration,
-                $"The build manager at {_server} refused the registration token ({_masker.Apply(e.Status.Detail)}). " +
-                "The token is valid only JOB_REGISTRATION_TIMEOUT seconds after the build was queued: start the worker sooner, " +
-                "or raise JOB_REGISTRATION_TIMEOUT in Quay's build manager configuration, and check that TOKEN is the one Quay issued for this build.", e);
-        }
-        catch (RpcException e)
-        {
-            throw new BuildFailure(FailureKind.Registration,
-                $"The build manager at {_server} could not start the job ({e.StatusCode}: {_masker.Apply(e.Status.Detail)}): the build will be retried by Quay; see the build manager's log.", e);
-        }
+        var pack = await RetryTransientAsync(
+            "RegisterBuildJob",
+            ct => _client.RegisterBuildJobAsync(new BuildJobArgs { RegisterJwt = registrationToken }, deadline: Deadline(), cancellationToken: ct).ResponseAsync,
+            FailureKind.Registration,
+            cancellationToken).ConfigureAwait(false);
 
         JobToken = pack.JobJwt;
         _masker.Add(pack.JobJwt);
@@ -125,7 +110,7 @@ internal sealed partial class ManagerSession
                 new CachedTagRequest { JobJwt = JobToken, BaseImageName = baseImageName, BaseImageTag = baseImageTag, BaseImageId = baseImageId },
                 deadline: Deadline(),
                 cancellationToken: ct).ResponseAsync,
-            FailureKind.Infrastructure,
+            FailureKind.JobGone,
             cancellationToken).ConfigureAwait(false);
         return string.IsNullOrEmpty(reply.CachedTag_) ? null : reply.CachedTag_;
     }
@@ -149,6 +134,11 @@ internal sealed partial class ManagerSession
 
     private static DateTime Deadline() => DateTime.UtcNow + CallTimeout;
 
+    /// <summary>
+    /// Runs one call. Transient statuses are retried with backoff for the retry window; every
+    /// other answer becomes a <see cref="BuildFailure"/> through <see cref="ManagerCallFailure"/>;
+    /// our own cancellation stays an <see cref="OperationCanceledException"/>. Nothing else leaves.
+    /// </summary>
     private async Task<T> RetryTransientAsync<T>(string method, Func<CancellationToken, Task<T>> call, FailureKind kind, CancellationToken cancellationToken)
     {
         var started = DateTime.UtcNow;
@@ -159,28 +149,35 @@ internal sealed partial class ManagerSession
             {
                 return await call(cancellationToken).ConfigureAwait(false);
             }
+            catch (RpcException e) when (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException($"{method} was cancelled.", e, cancellationToken);
+            }
             catch (RpcException e) when (FindTlsFailure(e) is { } tls)
             {
                 throw new BuildFailure(kind,
                     $"The TLS handshake with the build manager at {_server} failed ({tls.Message}{(tls.InnerException is null ? string.Empty : ": " + tls.InnerException.Message)}). " +
                     $"The worker trusts {TlsHint ?? "no CA (plaintext)"}: set TLS_CERT_PATH to the CA certificate that signed the manager's certificate, or INSECURE=true if the manager serves plaintext.", e);
             }
-            catch (RpcException e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested)
+            catch (RpcException e) when (IsTransient(e))
             {
                 if (DateTime.UtcNow - started + delay > _retryFor)
                 {
-                    throw new BuildFailure(kind,
-                        $"The build manager at {_server} did not answer {method} for {_retryFor.TotalSeconds:0} s ({e.StatusCode}: {_masker.Apply(e.Status.Detail)}): " +
-                        "check that SERVER names the manager's gRPC port, that INSECURE matches its TLS setting, and that the network allows the connection.", e);
+                    throw ManagerCallFailure.Classify(method, e, _server, _masker, _retryFor);
                 }
 
                 LogRetrying(_logger, method, attempt, e.StatusCode, delay.TotalMilliseconds);
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
             }
+            catch (RpcException e)
+            {
+                throw ManagerCallFailure.Classify(method, e, _server, _masker);
+            }
         }
     }
 
+    /// <summary>Quay's wire enum ends at ERROR: there is no INTERNAL_ERROR to send (docs/adr/0007-final-phase.md).</summary>
     private static Phase ToWire(BuildPhase phase) => phase switch
     {
         BuildPhase.Waiting => Phase.Waiting,
@@ -189,7 +186,8 @@ internal sealed partial class ManagerSession
         BuildPhase.Building => Phase.Building,
         BuildPhase.Pushing => Phase.Pushing,
         BuildPhase.Complete => Phase.Complete,
-        _ => Phase.Error,
+        BuildPhase.Error => Phase.Error,
+        _ => throw new ArgumentOutOfRangeException(nameof(phase), phase, "not a phase of Quay's wire enum"),
     };
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Build manager {Server} answered ping: {Reply}")]

@@ -1,21 +1,95 @@
 using QuayBuilder.Build;
+using QuayBuilder.BuildContext;
 using QuayBuilder.Tests.Fakes;
 
 namespace QuayBuilder.Tests.Build;
 
 public sealed class StepHeaderTranslatorTests
 {
-    [Theory]
-    [InlineData("STEP 1/3: FROM busybox", "Step 1/3 : FROM busybox")]
-    [InlineData("STEP 2/5: RUN make && make install", "Step 2/5 : RUN make && make install")]
-    [InlineData("STEP 12/12: COPY --from=build /out /srv", "Step 12/12 : COPY --from=build /out /srv")]
-    [InlineData("STEP 4: RUN true", "Step 4 : RUN true")]
-    public void Translate_PodmanStepHeaders_BecomeDockersFormThatQuayRecognises(string podman, string docker)
+    private static StepHeaderTranslator For(string dockerfile) => new(DockerfileParser.Parse(dockerfile));
+
+    private static List<string> Headers(StepHeaderTranslator translator, params string[] lines)
     {
-        var translated = StepHeaderTranslator.Translate(podman);
-        Assert.Equal(docker, translated);
-        Assert.True(FakeBuildManager.IsCommand(translated));
-        Assert.False(FakeBuildManager.IsCommand(podman));
+        var headers = new List<string>();
+        foreach (var line in lines)
+        {
+            var sent = translator.Translate(line, out bool header);
+            Assert.Equal(header, FakeBuildManager.IsCommand(sent));
+            if (header)
+            {
+                headers.Add(sent);
+            }
+        }
+
+        return headers;
+    }
+
+    [Fact]
+    public void Translate_PodmansStepHeadersInOrder_BecomeDockersFormThatQuayRecognises()
+    {
+        var translator = For("FROM busybox\nRUN make && \\\n    make   install\nCOPY --from=build /out /srv\n");
+
+        var headers = Headers(translator,
+            "STEP 1/3: FROM busybox",
+            "STEP 2/3: RUN make &&     make   install",
+            "compiling",
+            "--> 843c3ccc4b7",
+            "STEP 3/3: COPY --from=build /out /srv");
+
+        Assert.Equal(["Step 1/3 : FROM busybox", "Step 2/3 : RUN make &&     make   install", "Step 3/3 : COPY --from=build /out /srv"], headers);
+        Assert.False(FakeBuildManager.IsCommand("STEP 1/3: FROM busybox"));
+    }
+
+    [Fact]
+    public void Translate_MultiStageHeaders_FollowTheStagesAndTheirOwnStepCounts()
+    {
+        var translator = For("ARG B=busybox\nFROM $B AS one\nRUN echo a\nFROM ${B}\nCOPY --from=one /etc/hostname /x\nRUN echo b\n");
+
+        // Measured on Podman 4.3.1: the stage prefix, per-stage numbering, FROM after ARG substitution.
+        var headers = Headers(translator,
+            "[1/2] STEP 1/2: FROM busybox AS one",
+            "[1/2] STEP 2/2: RUN echo a",
+            "a",
+            "[2/2] STEP 1/3: FROM busybox",
+            "[2/2] STEP 2/3: COPY --from=one /etc/hostname /x",
+            "[2/2] STEP 3/3: RUN echo b");
+
+        Assert.Equal(5, headers.Count);
+        Assert.Equal("Step 2/3 : COPY --from=one /etc/hostname /x", headers[3]);
+    }
+
+    [Fact]
+    public void Translate_AStepLinePrintedByARunStep_IsNotAHeader()
+    {
+        var translator = For("FROM busybox\nRUN echo 'STEP 9/9: x'; echo 'STEP 3/4: COPY a b'\nCOPY a b\nRUN true\n");
+
+        var headers = Headers(translator,
+            "STEP 1/4: FROM busybox",
+            "STEP 2/4: RUN echo 'STEP 9/9: x'; echo 'STEP 3/4: COPY a b'",
+            "STEP 9/9: x",           // not this build's step count
+            "STEP 2/4: RUN echo x",  // not the next step
+            "STEP 3/4: COPY x y",    // the next step, but not its instruction
+            "STEP 3/4: COPY a b",
+            "STEP 4/4: RUN true");
+
+        Assert.Equal(4, headers.Count);
+        Assert.Equal(4, translator.Headers);
+    }
+
+    [Theory]
+    [InlineData("Step 3/9 : RUN make")]
+    [InlineData("building... Step 3/9 : almost")]
+    [InlineData("Step 4 : RUN true")]
+    [InlineData("x Step 1/2 : a Step 2/2 : b")]
+    public void Translate_OutputThatQuayWouldTakeForAHeader_IsNeutralisedButReadsTheSame(string line)
+    {
+        var translator = For("FROM busybox\nRUN true\n");
+
+        var sent = translator.Translate(line, out bool header);
+
+        Assert.False(header);
+        Assert.False(FakeBuildManager.IsCommand(sent));
+        Assert.Equal(line, sent.Replace('\u00A0', ' '));
     }
 
     [Theory]
@@ -24,6 +98,10 @@ public sealed class StepHeaderTranslatorTests
     [InlineData("--> 843c3ccc4b7")]
     [InlineData("echo STEP 1/2: not at the start")]
     [InlineData("STEP x/y: not numbers")]
-    public void Translate_OtherLines_AreLeftAlone(string line) =>
-        Assert.Same(line, StepHeaderTranslator.Translate(line));
+    public void Translate_OtherLines_AreLeftAlone(string line)
+    {
+        var translator = For("FROM busybox\nRUN true\n");
+        Assert.Same(line, translator.Translate(line, out bool header));
+        Assert.False(header);
+    }
 }

@@ -17,11 +17,22 @@ internal static class PodmanImages
                 : [])];
     }
 
-    /// <summary>Removes an image a test kept on purpose, so the next run starts from the same state.</summary>
+    /// <summary>
+    /// Removes an image a test kept on purpose, so the next run starts from the same state. Never by
+    /// force: the service is shared with other builds, whose images in use must stay (HTTP 409).
+    /// </summary>
     public static async Task RemoveAsync(string socketPath, string name)
     {
         using var http = Client(socketPath);
-        using var response = await http.DeleteAsync($"v4.0.0/libpod/images/{Uri.EscapeDataString(name)}?force=true");
+        using var response = await http.DeleteAsync($"v4.0.0/libpod/images/{Uri.EscapeDataString(name)}");
+    }
+
+    /// <summary>Whether an image (by name or id) is in the service's storage.</summary>
+    public static async Task<bool> ExistsAsync(string socketPath, string nameOrId)
+    {
+        using var http = Client(socketPath);
+        using var response = await http.GetAsync($"v4.0.0/libpod/images/{Uri.EscapeDataString(nameOrId)}/exists");
+        return response.IsSuccessStatusCode;
     }
 
     private static HttpClient Client(string socketPath)

@@ -48,6 +48,7 @@ public sealed class WorkerEndToEndTests
         Assert.StartsWith("Step 2/3 : RUN echo", steps[1], StringComparison.Ordinal);
         Assert.DoesNotContain(lines, l => l.Text.StartsWith("STEP ", StringComparison.Ordinal));
         Assert.Empty(run.Manager.Violations);
+        Faults.CallAndStreamFaultTests.AssertEveryLineBeforeItsPhaseEnds(run.Manager.Events);
         run.AssertNoSecretIn(result);
 
         // Cleanup: the work directory is gone.

@@ -10,12 +10,21 @@ namespace QuayBuilder.Tests.Fakes;
 /// A build manager that enforces shared/docs/protocol.md the way the deployed server does and
 /// records what it received. Switches inject latency and faults.
 /// </summary>
+/// <remarks>
+/// As Quay's own servicer: phase markers and log lines are filed in one list in arrival order
+/// (<see cref="Events"/>); the final SetPhase (COMPLETE / ERROR) stops the executor before it
+/// answers (<see cref="StopExecutor"/>); a phase outside the enum fails the call with UNKNOWN
+/// (the servicer's dict lookup raises); any call can be made to answer any status
+/// (<see cref="InjectFault"/>).
+/// </remarks>
 public sealed partial class FakeBuildManager : BuildManager.BuildManagerBase
 {
     private readonly Lock _gate = new();
     private readonly List<RecordedPhase> _phases = [];
     private readonly List<RecordedLogLine> _log = [];
     private readonly List<string> _violations = [];
+    private readonly List<RecordedEvent> _events = [];
+    private readonly List<InjectedFault> _faults = [];
     private Phase _phase = Phase.Waiting;
     private bool _registered;
 
@@ -58,6 +67,12 @@ public sealed partial class FakeBuildManager : BuildManager.BuildManagerBase
     /// <summary>Registration fails with this status when set.</summary>
     public Status? RegistrationFailure { get; set; }
 
+    /// <summary>
+    /// Called inside SetPhase(COMPLETE / ERROR) before it answers, as Quay's <c>on_job_complete</c>
+    /// stops the executor there (Popen kills the worker, Kubernetes deletes its job).
+    /// </summary>
+    public Func<Phase, Task>? StopExecutor { get; set; }
+
     /// <summary>Invoked on every phase the job enters (for tests that act mid-build).</summary>
     public Action<Phase>? OnPhase { get; set; }
 
@@ -70,6 +85,26 @@ public sealed partial class FakeBuildManager : BuildManager.BuildManagerBase
     public IReadOnlyList<RecordedPhase> Phases { get { lock (_gate) { return [.. _phases]; } } }
 
     public IReadOnlyList<RecordedLogLine> LogLines { get { lock (_gate) { return [.. _log]; } } }
+
+    /// <summary>Phase markers and lines in the one list Quay files them in, in arrival order.</summary>
+    public IReadOnlyList<RecordedEvent> Events { get { lock (_gate) { return [.. _events]; } } }
+
+    /// <summary>
+    /// Makes <paramref name="method"/> (<c>Ping</c>, <c>RegisterBuildJob</c>, <c>SetPhase</c>,
+    /// <c>DetermineCachedTag</c>, <c>Heartbeat</c>, <c>LogMessage</c>) answer
+    /// <paramref name="code"/>: for SetPhase only when it asks for <paramref name="phase"/>, for
+    /// the others only while the job is in it (null: always). A stream ends with the status.
+    /// </summary>
+    public InjectedFault InjectFault(string method, StatusCode code, Phase? phase = null, int times = int.MaxValue, string detail = "injected fault")
+    {
+        var fault = new InjectedFault(method, code, detail, phase, times);
+        lock (_gate)
+        {
+            _faults.Add(fault);
+        }
+
+        return fault;
+    }
 
     /// <summary>Protocol rules the worker broke (each would lose a line or fail a call on the real server).</summary>
     public IReadOnlyList<string> Violations { get { lock (_gate) { return [.. _violations]; } } }
@@ -89,11 +124,13 @@ public sealed partial class FakeBuildManager : BuildManager.BuildManagerBase
     public override Task<PingReply> Ping(PingRequest request, ServerCallContext context)
     {
         Interlocked.Increment(ref Pings);
+        ThrowIfFaulted("Ping", null);
         return Task.FromResult(new PingReply { Reply = "pong" });
     }
 
     public override Task<BuildPack> RegisterBuildJob(BuildJobArgs request, ServerCallContext context)
     {
+        ThrowIfFaulted("RegisterBuildJob", null);
         if (RegistrationFailure is { } failure)
         {
             throw new RpcException(failure);
@@ -117,6 +154,7 @@ public sealed partial class FakeBuildManager : BuildManager.BuildManagerBase
         await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
         {
             CheckToken(request.JobJwt);
+            ThrowIfFaulted("Heartbeat", null);
             Interlocked.Increment(ref Heartbeats);
             bool alive;
             lock (_gate)
@@ -128,9 +166,10 @@ public sealed partial class FakeBuildManager : BuildManager.BuildManagerBase
         }
     }
 
-    public override Task<SetPhaseResponse> SetPhase(SetPhaseRequest request, ServerCallContext context)
+    public override async Task<SetPhaseResponse> SetPhase(SetPhaseRequest request, ServerCallContext context)
     {
         CheckToken(request.JobJwt);
+        ThrowIfFaulted("SetPhase", request.Phase);
         lock (_gate)
         {
             if (SetPhaseUnavailable > 0)
@@ -147,18 +186,24 @@ public sealed partial class FakeBuildManager : BuildManager.BuildManagerBase
 
             if (IsFinal(_phase))
             {
-                return Task.FromResult(new SetPhaseResponse { Success = false, SequenceNumber = request.SequenceNumber });
+                return new SetPhaseResponse { Success = false, SequenceNumber = request.SequenceNumber };
             }
 
             if (request.Phase != _phase)
             {
                 _phase = request.Phase;
                 _phases.Add(new RecordedPhase(request.Phase, request.SequenceNumber, request.PullMetadata));
+                _events.Add(new RecordedEvent(request.Phase, null));
             }
         }
 
         OnPhase?.Invoke(request.Phase);
-        return Task.FromResult(new SetPhaseResponse { Success = true, SequenceNumber = request.SequenceNumber });
+        if (IsFinal(request.Phase) && StopExecutor is { } stop)
+        {
+            await stop(request.Phase);
+        }
+
+        return new SetPhaseResponse { Success = true, SequenceNumber = request.SequenceNumber };
     }
 
     public override async Task LogMessage(IAsyncStreamReader<LogMessageRequest> requestStream, IServerStreamWriter<LogMessageResponse> responseStream, ServerCallContext context)
@@ -192,6 +237,7 @@ public sealed partial class FakeBuildManager : BuildManager.BuildManagerBase
             await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
             {
                 CheckToken(request.JobJwt);
+                ThrowIfFaulted("LogMessage", null);
                 Interlocked.Increment(ref Heartbeats);
                 if (BreakLogStreamAfter > 0 && ++onThisStream > BreakLogStreamAfter && LogStreamBreaks > 0)
                 {
@@ -242,7 +288,9 @@ public sealed partial class FakeBuildManager : BuildManager.BuildManagerBase
                     var (key, text) = ExtractText(document.RootElement);
                     lock (_gate)
                     {
-                        _log.Add(new RecordedLogLine(request.SequenceNumber, request.LogMessage, text, key, IsCommand(text), request.Phase));
+                        var line = new RecordedLogLine(request.SequenceNumber, request.LogMessage, text, key, IsCommand(text), request.Phase);
+                        _log.Add(line);
+                        _events.Add(new RecordedEvent(null, line));
                     }
                 }
 
@@ -259,6 +307,7 @@ public sealed partial class FakeBuildManager : BuildManager.BuildManagerBase
     public override Task<CachedTag> DetermineCachedTag(CachedTagRequest request, ServerCallContext context)
     {
         CheckToken(request.JobJwt);
+        ThrowIfFaulted("DetermineCachedTag", null);
         _cachedTagRequests.Enqueue(request);
         return Task.FromResult(new CachedTag { CachedTag_ = CachedTag });
     }
@@ -280,6 +329,27 @@ public sealed partial class FakeBuildManager : BuildManager.BuildManagerBase
     internal static bool IsCommand(string text) => DockerStep().IsMatch(text);
 
     private static bool IsFinal(Phase phase) => phase is Phase.Complete or Phase.Error;
+
+    /// <summary>Throws the first matching injected fault that has answers left.</summary>
+    private void ThrowIfFaulted(string method, Phase? requested)
+    {
+        InjectedFault? hit = null;
+        lock (_gate)
+        {
+            var phase = requested ?? _phase;
+            hit = _faults.FirstOrDefault(f => f.Method == method && f.Times > 0 && (f.Phase is null || f.Phase == phase));
+            if (hit is not null)
+            {
+                hit.Times--;
+                hit.Hits++;
+            }
+        }
+
+        if (hit is not null)
+        {
+            throw new RpcException(new Status(hit.Code, hit.Detail));
+        }
+    }
 
     private void CheckToken(string jobJwt)
     {

@@ -25,25 +25,65 @@ public sealed class ManagerSessionTests
     }
 
     [Fact]
-    public async Task Register_WhenTokenIsRejected_FailsWithAHintAtTheRegistrationTimeout()
+    public async Task Register_WhenTheTokensSignatureDoesNotVerify_SaysToCheckTokenAndTheKeyNotTheTimeout()
     {
         await using var context = await ManagerTestContext.StartAsync(register: false);
-        const string token = "expired-registration-token-XYZ987";
+        const string token = "tampered-registration-token-XYZ987";
         var failure = await Assert.ThrowsAsync<BuildFailure>(() => context.Session.RegisterAsync(token, CancellationToken.None));
 
         Assert.Equal(FailureKind.Registration, failure.Kind);
-        Assert.Contains("JOB_REGISTRATION_TIMEOUT", failure.Message, StringComparison.Ordinal);
-        Assert.Contains("refused the registration token", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("signature does not verify", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("check TOKEN", failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("JOB_REGISTRATION_TIMEOUT", failure.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(token, failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Register_WhenManagerCannotStartTheJob_SaysSo()
+    public async Task Register_WhenTheTokenExpired_HintsAtTheRegistrationTimeout()
+    {
+        await using var context = await ManagerTestContext.StartAsync(register: false);
+        context.Manager.RegistrationFailure = new Status(StatusCode.Unauthenticated, "Invalid build token: Signature has expired");
+        var failure = await Assert.ThrowsAsync<BuildFailure>(() => context.Session.RegisterAsync(context.Manager.RegistrationToken, CancellationToken.None));
+
+        Assert.Equal(FailureKind.Registration, failure.Kind);
+        Assert.Contains("because it expired", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("JOB_REGISTRATION_TIMEOUT", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Register_WhenManagerCannotStartTheJob_SaysTheJobIsAlreadyGone()
     {
         await using var context = await ManagerTestContext.StartAsync(register: false);
         context.Manager.RegistrationFailure = new Status(StatusCode.Internal, "Build manager unable to start job");
         var failure = await Assert.ThrowsAsync<BuildFailure>(() => context.Session.RegisterAsync(context.Manager.RegistrationToken, CancellationToken.None));
+        Assert.Equal(FailureKind.Registration, failure.Kind);
         Assert.Contains("Build manager unable to start job", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("already expired, been cancelled", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("SetPhase")]
+    [InlineData("DetermineCachedTag")]
+    public async Task UnaryJobCall_WhenTheManagerRaises_BecomesJobGoneNeverAnRpcException(string method)
+    {
+        await using var context = await ManagerTestContext.StartAsync();
+        context.Manager.InjectFault(method, StatusCode.Unknown, detail: "Exception calling application: boom");
+
+        var failure = await Assert.ThrowsAsync<BuildFailure>(() => method == "SetPhase"
+            ? context.Session.SetPhaseAsync(BuildPhase.Building, null, CancellationToken.None)
+            : context.Session.DetermineCachedTagAsync("busybox", "latest", "x", CancellationToken.None));
+        Assert.Equal(FailureKind.JobGone, failure.Kind);
+        Assert.Contains($"failed the {method} call (Unknown: Exception calling application: boom)", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SetPhase_WhenCancelledByTheWorker_IsAnOperationCanceledExceptionNotAManagerFailure()
+    {
+        await using var context = await ManagerTestContext.StartAsync();
+        context.Manager.OnPhase = _ => Thread.Sleep(500);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => context.Session.SetPhaseAsync(BuildPhase.Building, null, cancel.Token));
     }
 
     [Fact]
