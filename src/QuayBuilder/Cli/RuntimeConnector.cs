@@ -71,7 +71,7 @@ internal sealed partial class RuntimeConnector : IAsyncDisposable
         {
             try
             {
-                await using var probe = new PodmanClient(socket);
+                await using IContainerRuntime probe = settings.Runtime == ContainerRuntimeKind.Docker ? new DockerApiClient(socket) : new PodmanClient(socket);
                 info = await probe.InfoAsync(ct).ConfigureAwait(false);
                 if (settings.Debug && logger is not null)
                 {
@@ -88,6 +88,12 @@ internal sealed partial class RuntimeConnector : IAsyncDisposable
         }
 
         var options = ClientOptions(settings, _ownService is null ? ExternalCertsDirectory(info) : null);
+        if (settings.Trust.ExtraPem is not null && logger is not null)
+        {
+            LogRegistryTrust(logger, socket, settings.Trust.Certificates.Count,
+                options.CertsDirectory is { } certsd ? $"written to {certsd}/<registry>/ before each pull and push" : $"in the service's SSL_CERT_FILE {settings.Trust.BundlePath}");
+        }
+
         Runtime = settings.Runtime == ContainerRuntimeKind.Docker ? new DockerApiClient(socket, options) : new PodmanClient(socket, options);
         return Runtime;
     }
@@ -151,6 +157,9 @@ internal sealed partial class RuntimeConnector : IAsyncDisposable
 
     [LoggerMessage(EventId = 50, Level = LogLevel.Debug, Message = "Runtime at {Socket}: version {Version}, storage {Storage}, rootless {Rootless}, OCI runtime {OciRuntime}")]
     private static partial void LogInfo(ILogger logger, string socket, string version, string storage, bool rootless, string ociRuntime);
+
+    [LoggerMessage(EventId = 52, Level = LogLevel.Debug, Message = "Runtime at {Socket}: {Count} extra CA(s) for registries, {Where}")]
+    private static partial void LogRegistryTrust(ILogger logger, string socket, int count, string where);
 
     [LoggerMessage(EventId = 51, Level = LogLevel.Warning, Message = "Runtime at {Socket} did not describe itself: {Reason}")]
     private static partial void LogInfoFailed(ILogger logger, string socket, string reason);
