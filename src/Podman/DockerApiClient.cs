@@ -14,16 +14,19 @@ public sealed class DockerApiClient : IContainerRuntime
     private const string Api = "/v1.41";
 
     private readonly RuntimeConnection _connection;
+    private readonly RegistryCertificates _certificates;
 
-    public DockerApiClient(string socketPath)
+    public DockerApiClient(string socketPath, RuntimeClientOptions? options = null)
     {
-        _connection = new RuntimeConnection(socketPath);
+        _connection = new RuntimeConnection(socketPath, options);
+        _certificates = new RegistryCertificates(_connection.Options);
     }
 
     /// <summary>Shares a connection with <see cref="PodmanClient"/>, which pushes through this API.</summary>
-    internal DockerApiClient(RuntimeConnection connection)
+    internal DockerApiClient(RuntimeConnection connection, RegistryCertificates certificates)
     {
         _connection = connection;
+        _certificates = certificates;
     }
 
     public string SocketPath => _connection.SocketPath;
@@ -46,6 +49,7 @@ public sealed class DockerApiClient : IContainerRuntime
     {
         ArgumentNullException.ThrowIfNull(onMessage);
         var operation = $"Pulling {reference}";
+        _certificates.EnsureFor(reference);
         var (repository, tag) = ImageName.SplitTag(ImageName.ForPath(reference));
         var path = $"{Api}/images/create?fromImage={PodmanClient.Query(repository)}" + (tag is null ? string.Empty : $"&tag={PodmanClient.Query(tag)}");
         using var request = new HttpRequestMessage(HttpMethod.Post, path);
@@ -80,6 +84,7 @@ public sealed class DockerApiClient : IContainerRuntime
             query.Append("&cachefrom=").Append(PodmanClient.Query(list));
         }
 
+        PodmanClient.AppendBuildArguments(query, _connection.Options);
         using var content = new ContextContent(writeContext);
         using var request = new HttpRequestMessage(HttpMethod.Post, query.ToString()) { Content = content };
         if (parameters.RegistryCredentials.Count > 0)
@@ -101,6 +106,7 @@ public sealed class DockerApiClient : IContainerRuntime
     {
         ArgumentNullException.ThrowIfNull(onMessage);
         var operation = $"Pushing {destination}";
+        _certificates.EnsureFor(destination);
         var (repository, tag) = ImageName.SplitTag(ImageName.ForPath(destination));
         if (!string.Equals(image, destination, StringComparison.Ordinal))
         {

@@ -15,11 +15,13 @@ public sealed class PodmanClient : IContainerRuntime
 
     private readonly RuntimeConnection _connection;
     private readonly DockerApiClient _compatible;
+    private readonly RegistryCertificates _certificates;
 
-    public PodmanClient(string socketPath)
+    public PodmanClient(string socketPath, RuntimeClientOptions? options = null)
     {
-        _connection = new RuntimeConnection(socketPath);
-        _compatible = new DockerApiClient(_connection);
+        _connection = new RuntimeConnection(socketPath, options);
+        _certificates = new RegistryCertificates(_connection.Options);
+        _compatible = new DockerApiClient(_connection, _certificates);
     }
 
     public string SocketPath => _connection.SocketPath;
@@ -45,6 +47,7 @@ public sealed class PodmanClient : IContainerRuntime
     {
         ArgumentNullException.ThrowIfNull(onMessage);
         var operation = $"Pulling {reference}";
+        _certificates.EnsureFor(reference);
         using var request = new HttpRequestMessage(HttpMethod.Post, $"{Api}/images/pull?reference={Query(ImageName.ForPath(reference))}");
         if (auth is not null)
         {
@@ -84,6 +87,7 @@ public sealed class PodmanClient : IContainerRuntime
             query.Append("&cachefrom=").Append(Query(list));
         }
 
+        AppendBuildArguments(query, _connection.Options);
         using var content = new ContextContent(writeContext);
         using var request = new HttpRequestMessage(HttpMethod.Post, query.ToString()) { Content = content };
         if (parameters.RegistryCredentials.Count > 0)
@@ -144,6 +148,16 @@ public sealed class PodmanClient : IContainerRuntime
     }
 
     internal static string Query(string value) => Uri.EscapeDataString(value);
+
+    /// <summary>The proxies as build arguments (<c>buildargs</c>, a JSON object), the same on both APIs.</summary>
+    internal static void AppendBuildArguments(StringBuilder query, RuntimeClientOptions options)
+    {
+        if (options.ProxyBuildArguments.Count > 0)
+        {
+            var arguments = new Dictionary<string, string>(options.ProxyBuildArguments, StringComparer.Ordinal);
+            query.Append("&buildargs=").Append(Query(JsonSerializer.Serialize(arguments, PodmanJsonContext.Default.DictionaryStringString)));
+        }
+    }
 
     internal static ImageDetails ParseInspect(string body, string nameOrId)
     {

@@ -25,4 +25,10 @@ public sealed class PodmanException : Exception
 
     /// <summary>The service's Retry-After, when it sent one (429/503).</summary>
     public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>
+    /// The registry's TLS certificate was not accepted (unknown CA, expired, wrong name). Not
+    /// retried: it fails the same way until the CA is trusted.
+    /// </summary>
+    public bool IsCertificateFailure { get; init; }
 }

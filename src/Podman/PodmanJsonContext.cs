@@ -12,4 +12,5 @@ namespace QuayBuilder.Podman;
 [JsonSerializable(typeof(LibpodInfo))]
 [JsonSerializable(typeof(DockerInfo))]
 [JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class PodmanJsonContext : JsonSerializerContext;

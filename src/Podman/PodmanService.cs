@@ -85,7 +85,14 @@ public sealed class PodmanService : IAsyncDisposable
         start.ArgumentList.Add($"unix://{socketPath}");
         foreach (var (name, value) in options.Environment)
         {
-            start.Environment[name] = value;
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
         }
 
         var log = options.LogPath is null ? null : new StreamWriter(options.LogPath, append: true) { AutoFlush = true };

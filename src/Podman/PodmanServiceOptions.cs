@@ -20,8 +20,8 @@ public sealed record PodmanServiceOptions
     /// <summary><c>--log-level</c>, e.g. <c>debug</c> with DEBUG=true; null keeps Podman's default.</summary>
     public string? LogLevel { get; init; }
 
-    /// <summary>Variables added to the child's environment (e.g. CONTAINERS_CONF, CONTAINERS_REGISTRIES_CONF).</summary>
-    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+    /// <summary>Variables set in the child's environment (e.g. CONTAINERS_CONF, SSL_CERT_FILE); a null value removes an inherited one.</summary>
+    public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
 
     /// <summary>
     /// A command that runs Podman, e.g. <c>["runuser", "-u", "builder", "--", "env", "XDG_RUNTIME_DIR=/run/user/1000"]</c>

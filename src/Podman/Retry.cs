@@ -7,8 +7,9 @@ namespace QuayBuilder.Podman;
 /// Tries a pull or push up to <see cref="RetryPolicy.Attempts"/> times with exponential backoff.
 /// Rate limiting is honoured: a 429 (from the HTTP status or, since Podman reports registry
 /// failures as text, from the error message) waits for Retry-After when it is known, else
-/// <see cref="RetryPolicy.RateLimitedDelay"/>. Only <see cref="PodmanException"/> is retried;
-/// cancellation and programming errors pass through at once.
+/// <see cref="RetryPolicy.RateLimitedDelay"/>. Only <see cref="PodmanException"/> is retried, and
+/// never a certificate failure (<see cref="PodmanException.IsCertificateFailure"/>), which fails the
+/// same way every time; cancellation and programming errors pass through at once.
 /// </summary>
 public static partial class Retry
 {
@@ -28,7 +29,7 @@ public static partial class Retry
             {
                 return await attempt(number, ct).ConfigureAwait(false);
             }
-            catch (PodmanException e) when (number < policy.Attempts && !ct.IsCancellationRequested)
+            catch (PodmanException e) when (number < policy.Attempts && !e.IsCertificateFailure && !ct.IsCancellationRequested)
             {
                 var delay = DelayAfter(e, number, policy);
                 onRetry(new RetryNotice(number, policy.Attempts, delay, e.Message));

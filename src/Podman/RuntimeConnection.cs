@@ -17,10 +17,11 @@ internal sealed class RuntimeConnection : IDisposable
 
     private readonly HttpClient _http;
 
-    internal RuntimeConnection(string socketPath)
+    internal RuntimeConnection(string socketPath, RuntimeClientOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(socketPath);
         SocketPath = socketPath;
+        Options = options ?? RuntimeClientOptions.Default;
         var handler = new SocketsHttpHandler
         {
             UseProxy = false,
@@ -48,6 +49,8 @@ internal sealed class RuntimeConnection : IDisposable
     }
 
     internal string SocketPath { get; }
+
+    internal RuntimeClientOptions Options { get; }
 
     public void Dispose() => _http.Dispose();
 
@@ -110,7 +113,7 @@ internal sealed class RuntimeConnection : IDisposable
         if (!response.IsSuccessStatusCode)
         {
             var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-            throw Failure(operation, response, body);
+            throw WithCertificateHint(Failure(operation, response, body));
         }
 
         var summary = new StreamSummary();
@@ -146,7 +149,7 @@ internal sealed class RuntimeConnection : IDisposable
                 if (!string.IsNullOrEmpty(error))
                 {
                     var text = error.TrimEnd('\n', '\r', ' ');
-                    throw new PodmanException(prefixErrors ? $"{operation} failed: {text}" : text);
+                    throw WithCertificateHint(new PodmanException(prefixErrors ? $"{operation} failed: {text}" : text));
                 }
 
                 summary.Observe(parsed);
@@ -159,6 +162,24 @@ internal sealed class RuntimeConnection : IDisposable
         }
 
         return summary;
+    }
+
+    /// <summary>
+    /// A certificate failure gets what to do about it and is marked so that it is not retried;
+    /// any other failure is returned as it is.
+    /// </summary>
+    internal PodmanException WithCertificateHint(PodmanException failure)
+    {
+        if (!CertificateFailure.IsMatch(failure.Message))
+        {
+            return failure;
+        }
+
+        return new PodmanException($"{failure.Message.TrimEnd('.', ' ')}. The registry's TLS certificate is not trusted: {Options.CertificateHint}", failure.InnerException)
+        {
+            StatusCode = failure.StatusCode,
+            IsCertificateFailure = true,
+        };
     }
 
     internal static PodmanException Failure(string operation, HttpResponseMessage response, string body)

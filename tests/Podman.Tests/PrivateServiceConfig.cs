@@ -29,7 +29,7 @@ internal static class PrivateServiceConfig
             RunRoot = Path.Combine(dir, "run"),
             StorageDriver = "vfs",
             LogPath = Path.Combine(dir, "podman.log"),
-            Environment = new Dictionary<string, string>
+            Environment = new Dictionary<string, string?>
             {
                 ["CONTAINERS_CONF"] = containersConf,
                 ["CONTAINERS_REGISTRIES_CONF"] = registriesConf,

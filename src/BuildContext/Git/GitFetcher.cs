@@ -147,6 +147,11 @@ public sealed class GitFetcher
             environment["GIT_SSL_CAINFO"] = _options.CaBundlePath;
         }
 
+        foreach (var (name, value) in _options.ProxyEnvironment)
+        {
+            environment[name] = value;
+        }
+
         return environment;
     }
 }

@@ -29,6 +29,13 @@ public sealed record GitOptions
     public string? CaBundlePath { get; init; }
 
     /// <summary>
+    /// Proxy variables for git's environment (<c>http_proxy</c>, <c>HTTPS_PROXY</c>, …); a null
+    /// value removes an inherited one. git's curl reads <c>http_proxy</c> only in lower case, so the
+    /// worker passes both spellings. Empty: git inherits the process's.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?> ProxyEnvironment { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>
     /// Accept local paths and <c>file://</c> URLs. Off in production: a build would otherwise
     /// read repositories on the worker's own disk. Tests turn it on.
     /// </summary>

@@ -364,6 +364,13 @@ public sealed class PackageFetcher
 
                 failure = $"HTTP {status}";
             }
+            catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.SecureConnectionError)
+            {
+                // An untrusted or wrong certificate is the same on every try: say what to set, at once.
+                throw new SourceException(
+                    $"The build package could not be downloaded from {shown}: the TLS connection failed ({e.InnerException?.Message ?? e.Message}). " +
+                    "If the server's certificate is signed by a private CA, give that CA as CA_CERT (PEM text), in the file SSL_CERT_FILE names, or as a file in /certs.", e);
+            }
             catch (HttpRequestException e)
             {
                 failure = e.Message;

@@ -20,24 +20,39 @@ internal sealed partial class RuntimeConnector : IAsyncDisposable
 
     public string? SocketPath { get; private set; }
 
+    /// <summary>What a certificate failure of a pull or push tells the user to set.</summary>
+    internal const string CertificateHint =
+        "give the CA that signed it as CA_CERT (PEM text), in the file SSL_CERT_FILE names, or as a file in /certs (CERTS_DIR).";
+
     /// <param name="logger">With DEBUG, Podman's info (version, storage, rootless, runtime) is logged here.</param>
     public async Task<IContainerRuntime> ConnectAsync(WorkerSettings settings, CancellationToken ct, ILogger? logger = null)
     {
-        // In the builder image (kubernetesPodman, no DOCKER_HOST) nothing else starts Podman: one
-        // look for a socket, then start our own at once instead of waiting for one to appear.
-        bool startsOwn = string.Equals(settings.Executor, "kubernetesPodman", StringComparison.OrdinalIgnoreCase) && settings.RuntimeSocket is null;
+        // In the builder image (kubernetesPodman) nothing else starts Podman: the executor sets
+        // DOCKER_HOST to where the image's entrypoint used to start it. One look, then start our own
+        // there (or on a private socket) at once instead of waiting for one to appear.
+        bool startsOwn = string.Equals(settings.Executor, "kubernetesPodman", StringComparison.OrdinalIgnoreCase);
         var socket = await ContainerSocket.DiscoverAsync(settings.RuntimeSocket is null ? null : "unix://" + settings.RuntimeSocket, startsOwn ? TimeSpan.Zero : SocketWait, ct).ConfigureAwait(false);
         if (socket is null && startsOwn)
         {
-            var runtimeDir = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } xdg ? xdg : Path.Combine(Path.GetTempPath(), $"quay-builder-podman-{Environment.ProcessId}");
-            Directory.CreateDirectory(runtimeDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            string path;
+            if (settings.RuntimeSocket is { } named)
+            {
+                path = named;
+            }
+            else
+            {
+                var runtimeDir = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } xdg ? xdg : Path.Combine(Path.GetTempPath(), $"quay-builder-podman-{Environment.ProcessId}");
+                Directory.CreateDirectory(runtimeDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                path = Path.Combine(runtimeDir, "quay-builder-podman.sock");
+            }
+
             try
             {
-                _ownService = await PodmanService.StartAsync(Path.Combine(runtimeDir, "quay-builder-podman.sock"), SocketWait, ct).ConfigureAwait(false);
+                _ownService = await PodmanService.StartAsync(OwnServiceOptions(settings, path), SocketWait, ct).ConfigureAwait(false);
             }
-            catch (PodmanException e)
+            catch (Exception e) when (e is PodmanException or IOException or UnauthorizedAccessException)
             {
-                throw new BuildFailure(FailureKind.Infrastructure, $"Could not start Podman's service ({e.Message}): check that podman is installed in the builder image and the user has subuid/subgid ranges.", e);
+                throw new BuildFailure(FailureKind.Infrastructure, $"Could not start Podman's service on {path} ({e.Message}): check that podman is installed in the builder image and the user has subuid/subgid ranges.", e);
             }
 
             socket = _ownService.SocketPath;
@@ -51,21 +66,80 @@ internal sealed partial class RuntimeConnector : IAsyncDisposable
         }
 
         SocketPath = socket;
-        Runtime = settings.Runtime == ContainerRuntimeKind.Docker ? new DockerApiClient(socket) : new PodmanClient(socket);
-        if (settings.Debug && logger is not null)
+        PodmanInfo? info = null;
+        if ((_ownService is null && settings.Trust.ExtraPem is not null) || settings.Debug)
         {
             try
             {
-                var info = await Runtime.InfoAsync(ct).ConfigureAwait(false);
-                LogInfo(logger, socket, info.Version, info.StorageDriver, info.Rootless, info.OciRuntime);
+                await using IContainerRuntime probe = settings.Runtime == ContainerRuntimeKind.Docker ? new DockerApiClient(socket) : new PodmanClient(socket);
+                info = await probe.InfoAsync(ct).ConfigureAwait(false);
+                if (settings.Debug && logger is not null)
+                {
+                    LogInfo(logger, socket, info.Version, info.StorageDriver, info.Rootless, info.OciRuntime);
+                }
             }
             catch (PodmanException e)
             {
-                LogInfoFailed(logger, socket, e.Message);
+                if (logger is not null)
+                {
+                    LogInfoFailed(logger, socket, e.Message);
+                }
             }
         }
 
+        var options = ClientOptions(settings, _ownService is null ? ExternalCertsDirectory(info) : null);
+        if (settings.Trust.ExtraPem is not null && logger is not null)
+        {
+            LogRegistryTrust(logger, socket, settings.Trust.Certificates.Count,
+                options.CertsDirectory is { } certsd ? $"written to {certsd}/<registry>/ before each pull and push" : $"in the service's SSL_CERT_FILE {settings.Trust.BundlePath}");
+        }
+
+        Runtime = settings.Runtime == ContainerRuntimeKind.Docker ? new DockerApiClient(socket, options) : new PodmanClient(socket, options);
         return Runtime;
+    }
+
+    /// <summary>
+    /// The service the worker starts trusts the extra CAs through SSL_CERT_FILE (Go reads the
+    /// system roots from it; the bundle holds the system's and the extra ones) and pulls and
+    /// pushes through the proxies, as the Go image's entrypoint had it.
+    /// </summary>
+    internal static PodmanServiceOptions OwnServiceOptions(WorkerSettings settings, string socketPath)
+    {
+        var environment = new Dictionary<string, string?>(settings.Proxy.Environment(), StringComparer.Ordinal);
+        if (settings.Trust.BundlePath is { } bundle)
+        {
+            environment["SSL_CERT_FILE"] = bundle;
+        }
+
+        return new PodmanServiceOptions
+        {
+            SocketPath = socketPath,
+            LogLevel = settings.Debug ? "debug" : null,
+            Environment = environment,
+        };
+    }
+
+    internal static RuntimeClientOptions ClientOptions(WorkerSettings settings, string? certsDirectory) => new()
+    {
+        ProxyBuildArguments = settings.Proxy.BuildArguments(),
+        RegistryCaPem = settings.Trust.ExtraPem,
+        CertsDirectory = certsDirectory,
+        CertificateHint = CertificateHint,
+    };
+
+    /// <summary>
+    /// Where a service the worker did not start reads per-registry CAs: a rootful one
+    /// /etc/containers/certs.d, a rootless one (assumed to run as this user)
+    /// ~/.config/containers/certs.d. Unknown (the service did not describe itself): rootful.
+    /// </summary>
+    internal static string ExternalCertsDirectory(PodmanInfo? info)
+    {
+        if (info is { Rootless: true } && Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } home)
+        {
+            return Path.Combine(Environment.GetEnvironmentVariable("XDG_CONFIG_HOME") is { Length: > 0 } config ? config : Path.Combine(home, ".config"), "containers", "certs.d");
+        }
+
+        return "/etc/containers/certs.d";
     }
 
     public async ValueTask DisposeAsync()
@@ -83,6 +157,9 @@ internal sealed partial class RuntimeConnector : IAsyncDisposable
 
     [LoggerMessage(EventId = 50, Level = LogLevel.Debug, Message = "Runtime at {Socket}: version {Version}, storage {Storage}, rootless {Rootless}, OCI runtime {OciRuntime}")]
     private static partial void LogInfo(ILogger logger, string socket, string version, string storage, bool rootless, string ociRuntime);
+
+    [LoggerMessage(EventId = 52, Level = LogLevel.Debug, Message = "Runtime at {Socket}: {Count} extra CA(s) for registries, {Where}")]
+    private static partial void LogRegistryTrust(ILogger logger, string socket, int count, string where);
 
     [LoggerMessage(EventId = 51, Level = LogLevel.Warning, Message = "Runtime at {Socket} did not describe itself: {Reason}")]
     private static partial void LogInfoFailed(ILogger logger, string socket, string reason);

@@ -26,7 +26,8 @@ internal static partial class WorkerCommand
         WorkerSettings settings;
         try
         {
-            settings = WorkerSettingsReader.Read(environment);
+            // The extra CAs (and kubernetesPodman's /certs/cacert.crt) before anything connects.
+            settings = CaTrustSetup.Apply(WorkerSettingsReader.Read(environment));
         }
         catch (ConfigurationException e)
         {
@@ -163,6 +164,7 @@ internal static partial class WorkerCommand
             ConnectTimeout = settings.GitConnectTimeout,
             KnownHostsFile = settings.GitKnownHosts,
             CaBundlePath = settings.CaBundlePath,
+            ProxyEnvironment = settings.Proxy.Environment(),
         },
     };
 

@@ -24,8 +24,26 @@ internal sealed record WorkerSettings
     /// <summary><c>CA_CERT</c>: PEM text of extra CA certificates (the Kubernetes executor sets it).</summary>
     public string? CaCert { get; init; }
 
-    /// <summary><c>SSL_CERT_FILE</c> or <c>GIT_SSL_CAINFO</c>: CA bundle for HTTPS downloads and Git.</summary>
+    /// <summary>
+    /// CA bundle for HTTPS downloads and Git: <c>SSL_CERT_FILE</c> or <c>GIT_SSL_CAINFO</c> as read;
+    /// once <see cref="CaTrustSetup"/> has run, the bundle of the system's and every extra CA.
+    /// </summary>
     public string? CaBundlePath { get; init; }
+
+    /// <summary>
+    /// The CA files named by TLS_CERT_PATH, SSL_CERT_FILE and GIT_SSL_CAINFO, by variable. A file
+    /// may be missing only when CA_CERT is set (kubernetesPodman): it is then created from it.
+    /// </summary>
+    public IReadOnlyList<(string Variable, string Path)> CaFiles { get; init; } = [];
+
+    /// <summary><c>CERTS_DIR</c> (default <c>/certs</c>): every certificate file in it is an extra CA, as the Go image treated the mounted /certs.</summary>
+    public string CertsDirectory { get; init; } = "/certs";
+
+    /// <summary>The extra CAs, established by <see cref="CaTrustSetup.Apply"/> before the worker connects anywhere.</summary>
+    public CaTrust Trust { get; init; } = CaTrust.None;
+
+    /// <summary><c>HTTP_PROXY</c>, <c>HTTPS_PROXY</c>, <c>NO_PROXY</c> (empty = unset).</summary>
+    public ProxySettings Proxy { get; init; } = ProxySettings.None;
 
     /// <summary><c>CONTAINER_RUNTIME</c>: podman (default) or docker.</summary>
     public ContainerRuntimeKind Runtime { get; init; } = ContainerRuntimeKind.Podman;

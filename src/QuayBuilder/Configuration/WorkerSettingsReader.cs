@@ -30,14 +30,31 @@ internal static class WorkerSettingsReader
         var token = Get("TOKEN") ?? throw new ConfigurationException(
             "TOKEN is not set: the build manager passes the registration token in TOKEN; start the worker the way Quay's executor does.");
 
+        // kubernetesPodman names /certs/cacert.crt, which only its image's entrypoint made: with
+        // CA_CERT set, a missing file is made later (CaTrustSetup), never a reason to stop.
+        var caCert = Get("CA_CERT");
+        var caFiles = new List<(string Variable, string Path)>();
+        foreach (var variable in (string[])["TLS_CERT_PATH", "SSL_CERT_FILE", "GIT_SSL_CAINFO"])
+        {
+            if ((caCert is not null && Get(variable) is { } named && !File.Exists(named) ? named : ReadReadableFile(Get, variable)) is { } path)
+            {
+                caFiles.Add((variable, path));
+            }
+        }
+
+        string? CaFile(string variable) => caFiles.Where(f => f.Variable == variable).Select(f => f.Path).FirstOrDefault();
+
         var settings = new WorkerSettings
         {
             Server = server,
             Token = token,
             Insecure = ReadBool(Get, "INSECURE"),
-            TlsCertPath = ReadReadableFile(Get, "TLS_CERT_PATH"),
-            CaCert = Get("CA_CERT"),
-            CaBundlePath = ReadReadableFile(Get, "SSL_CERT_FILE") ?? ReadReadableFile(Get, "GIT_SSL_CAINFO"),
+            TlsCertPath = CaFile("TLS_CERT_PATH"),
+            CaCert = caCert,
+            CaBundlePath = CaFile("SSL_CERT_FILE") ?? CaFile("GIT_SSL_CAINFO"),
+            CaFiles = caFiles,
+            CertsDirectory = Get("CERTS_DIR") ?? "/certs",
+            Proxy = ProxySettings.Read(environment),
             Runtime = ReadRuntime(Get("CONTAINER_RUNTIME")),
             RuntimeSocket = Get("DOCKER_HOST") is { } host ? ParseDockerHost(host) : null,
             Isolation = ReadIsolation(Get),

@@ -9,7 +9,8 @@ namespace QuayBuilder.Manager;
 
 /// <summary>
 /// Opens the gRPC channel to the build manager: TLS unless <c>INSECURE=true</c>, trusting the
-/// system's CAs plus those of <c>TLS_CERT_PATH</c> and <c>CA_CERT</c>.
+/// system's CAs plus the extra ones — the same set downloads, Git and registries trust
+/// (<see cref="CaTrust"/>); before that is established (diagnostics), those of <c>TLS_CERT_PATH</c> and <c>CA_CERT</c>.
 /// </summary>
 internal static class ManagerChannelFactory
 {
@@ -51,8 +52,14 @@ internal static class ManagerChannelFactory
     /// <summary>The CA certificates the operator added; the system's are trusted anyway.</summary>
     internal static X509Certificate2Collection LoadExtraCertificates(WorkerSettings settings)
     {
+        if (settings.Trust.Certificates.Count > 0)
+        {
+            return settings.Trust.Certificates;
+        }
+
         var certificates = new X509Certificate2Collection();
-        if (settings.TlsCertPath is { } path)
+        // A TLS_CERT_PATH that does not exist yet is kubernetesPodman's /certs/cacert.crt: CA_CERT stands for it.
+        if (settings.TlsCertPath is { } path && (settings.CaCert is null || File.Exists(path)))
         {
             int before = certificates.Count;
             try

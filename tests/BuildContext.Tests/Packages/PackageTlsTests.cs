@@ -46,6 +46,23 @@ public sealed class PackageTlsTests : IDisposable
     }
 
     [Fact]
+    public async Task Fetch_WhenCertificateIsNotTrusted_FailsOnFirstTryNamingTheVariables()
+    {
+        using var stranger = CreateAuthority("Somebody Else");
+        using var leaf = CreateLeaf(stranger, "127.0.0.1");
+        await using var server = new LoopbackHttpServer(Respond, leaf);
+        using var http = PackageFetcher.CreateHttpClient(SourceLimits.Default, null);
+
+        var error = await Assert.ThrowsAsync<SourceException>(() => new PackageFetcher(http, SourceLimits.Default) { RetryDelay = TimeSpan.FromSeconds(30) }
+            .FetchAsync(server.Url(), workspace.Destination, workspace.Progress, CancellationToken.None));
+
+        Assert.Contains("CA_CERT", error.Message, StringComparison.Ordinal);
+        Assert.Contains("SSL_CERT_FILE", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("topsecretsignature", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(workspace.Log, line => line.Contains("retrying", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Fetch_WhenCertificateNameDoesNotMatch_RefusesEvenWithTheRightCa()
     {
         using var authority = CreateAuthority("QB Test CA");

@@ -172,6 +172,21 @@ public sealed class CheckCommandTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
+    public async Task Check_WhenKubernetesPodmanBundleNotMadeYet_SaysTheWorkerMakesItFromCaCert()
+    {
+        using var ca = TestCertificates.CreateCa("Quay CA", TimeSpan.FromDays(300));
+        var bundle = Path.Join(_directory, "certs", "cacert.crt");
+
+        var (_, lines) = await RunAsync(new() { ["CA_CERT"] = ca.ExportCertificatePem(), ["TLS_CERT_PATH"] = bundle, ["SSL_CERT_FILE"] = bundle });
+
+        var ca0 = lines.Where(line => Name(line) == "ca").ToList();
+        Assert.Equal($"ok   ca       TLS_CERT_PATH {bundle} does not exist yet: the worker makes it at start from CA_CERT and the system's CAs (or, where it cannot, trusts CA_CERT without it)", ca0[0]);
+        Assert.StartsWith($"ok   ca       SSL_CERT_FILE {bundle} does not exist yet", ca0[1], StringComparison.Ordinal);
+        Assert.DoesNotContain(lines, line => line.StartsWith("FAIL ca", StringComparison.Ordinal));
+        Assert.False(File.Exists(bundle), "check must not create files");
+    }
+
+    [Fact]
     public async Task Check_WhenABigBundleHasExpiringCas_WarnsOnceForTheBundle()
     {
         var validities = new[] { 5, 20, 400, 500, 600, 700 };

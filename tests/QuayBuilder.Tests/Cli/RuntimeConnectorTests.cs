@@ -1,0 +1,60 @@
+using QuayBuilder.Cli;
+using QuayBuilder.Configuration;
+using QuayBuilder.Podman;
+
+namespace QuayBuilder.Tests.Cli;
+
+/// <summary>What the runtime clients and the worker's own Podman service are given from the environment.</summary>
+public sealed class RuntimeConnectorTests
+{
+    private static WorkerSettings Settings(string? bundle, params (string Name, string Value)[] variables)
+    {
+        var all = variables.ToDictionary(v => v.Name, v => v.Value, StringComparer.Ordinal);
+        all["SERVER"] = "m:55443";
+        all["TOKEN"] = "t";
+        var settings = WorkerSettingsReader.Read(name => all.GetValueOrDefault(name));
+        return bundle is null ? settings : settings with { Trust = new CaTrust { BundlePath = bundle, ExtraPem = "pem" } };
+    }
+
+    [Fact]
+    public void OwnServiceOptions_GetTheBundleAsSslCertFileAndTheProxiesInBothSpellings()
+    {
+        var settings = Settings("/tmp/quay-builder-ca-x.pem", ("HTTPS_PROXY", "http://proxy:3128"), ("HTTP_PROXY", ""), ("NO_PROXY", "quay.example.com"));
+
+        var options = RuntimeConnector.OwnServiceOptions(settings, "/tmp/podman-run-1000/podman/podman.sock");
+
+        Assert.Equal("/tmp/podman-run-1000/podman/podman.sock", options.SocketPath);
+        Assert.Equal("/tmp/quay-builder-ca-x.pem", options.Environment["SSL_CERT_FILE"]);
+        Assert.Equal("http://proxy:3128", options.Environment["https_proxy"]);
+        Assert.Equal("http://proxy:3128", options.Environment["HTTPS_PROXY"]);
+        Assert.Equal("quay.example.com", options.Environment["no_proxy"]);
+        // Empty means unset: an inherited value is removed, not passed on.
+        Assert.Null(options.Environment["HTTP_PROXY"]);
+        Assert.Null(options.Environment["http_proxy"]);
+    }
+
+    [Fact]
+    public void ClientOptions_CarryTheProxyBuildArgumentsTheCaAndTheHintNamingTheVariables()
+    {
+        var settings = Settings("/b.pem", ("HTTP_PROXY", "http://proxy:3128"));
+
+        var options = RuntimeConnector.ClientOptions(settings, "/etc/containers/certs.d");
+
+        Assert.Equal("http://proxy:3128", options.ProxyBuildArguments["http_proxy"]);
+        Assert.False(options.ProxyBuildArguments.ContainsKey("HTTPS_PROXY"));
+        Assert.Equal("pem", options.RegistryCaPem);
+        Assert.Equal("/etc/containers/certs.d", options.CertsDirectory);
+        Assert.Contains("CA_CERT", options.CertificateHint, StringComparison.Ordinal);
+        Assert.Contains("SSL_CERT_FILE", options.CertificateHint, StringComparison.Ordinal);
+        Assert.Contains("/certs", options.CertificateHint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ExternalCertsDirectory_WhenRootfulOrUnknown_IsEtcContainersCertsD()
+    {
+        Assert.Equal("/etc/containers/certs.d", RuntimeConnector.ExternalCertsDirectory(null));
+        Assert.Equal("/etc/containers/certs.d", RuntimeConnector.ExternalCertsDirectory(new PodmanInfo("4.3.1", "vfs", false, "runc")));
+        Assert.EndsWith("/containers/certs.d", RuntimeConnector.ExternalCertsDirectory(new PodmanInfo("4.3.1", "vfs", true, "runc")), StringComparison.Ordinal);
+        Assert.NotEqual("/etc/containers/certs.d", RuntimeConnector.ExternalCertsDirectory(new PodmanInfo("4.3.1", "vfs", true, "runc")));
+    }
+}
