@@ -37,6 +37,19 @@ internal static class BuilderImage
         return files == "unlimited" ? ["--ulimit", "nproc=32768:32768"] : ["--ulimit", $"nofile={files}:{files}", "--ulimit", "nproc=32768:32768"];
     }
 
+    /// <summary>`podman ARGUMENTS` for a container named NAME; removes it after, also when the timeout cuts the run.</summary>
+    public static async Task<ProcessResult> RunContainerAsync(string name, string[] arguments, IDictionary<string, string?> environment, TimeSpan timeout)
+    {
+        try
+        {
+            return await ProcessRunner.RunAsync("podman", arguments, environment, timeout);
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("podman", ["rm", "--force", "--ignore", name]);
+        }
+    }
+
     private static async Task<string> BuildAsync()
     {
         var binary = await WorkerBinary.GetAsync();
@@ -44,7 +57,7 @@ internal static class BuilderImage
             new Dictionary<string, string?> { ["QB_IMAGE_TAG"] = Tag }, TimeSpan.FromMinutes(10));
         if (result.ExitCode != 0)
         {
-            throw new InvalidOperationException($"scripts/image failed; the image tests need mmdebstrap, podman and Debian's mirror (run scripts/prereqs). {result}");
+            throw new InvalidOperationException($"scripts/image failed; the image tests need podman, mmdebstrap and Debian's mirror (scripts/test-platforms installs mmdebstrap and builds the image). {result}");
         }
 
         return Tag;

@@ -1,15 +1,13 @@
+using System.Diagnostics;
 using System.Text.Json;
 using QuayBuilder.Protocol;
-using QuayBuilder.Tests.Diagnostics;
-using QuayBuilder.Tests.Fakes;
 
 namespace QuayBuilder.Tests.EndToEnd;
 
 /// <summary>
-/// The quay-builder image (scripts/image) run the way Quay's kubernetesPodman executor runs it: an
-/// unprivileged container — no --privileged, three capabilities, the default seccomp profile, no
-/// device — as the image's `podman` user, with the executor's environment; the worker starts its own
-/// rootless Podman 5 service on vfs inside and builds against a TLS manager and the loopback registry.
+/// The quay-builder image (scripts/image) run the way Quay's kubernetesPodman executor runs it
+/// (<see cref="ExecutorContainer"/>): unprivileged, as the image's `podman` user, the worker
+/// starting its own rootless Podman 5 service on vfs inside; and the image's PID 1.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed class ImageTests : IDisposable
@@ -21,94 +19,66 @@ public sealed class ImageTests : IDisposable
     [Fact]
     public async Task Image_RunAsTheKubernetesPodmanExecutorDoes_BuildsWithItsOwnRootlessPodman5AndPushes()
     {
-        var image = await BuilderImage.GetAsync();
         var services = await TestServices.GetAsync();
-        var ca = TestCertificates.CreateCa("Quay Test CA", TimeSpan.FromDays(365));
-        using var leaf = TestCertificates.CreateLeaf(ca);
-        await using var packages = new PackageServer();
         var marker = "built-in-image-" + Guid.NewGuid().ToString("N")[..8];
-        var package = BuildPackages.TarGz(new Dictionary<string, string>
+        await using var run = await ExecutorContainer.CreateAsync(new Dictionary<string, string>
         {
             ["Dockerfile"] = $"FROM {services.BaseImage}\nRUN echo {marker} && id -u > /built-as\nCOPY app.txt /srv/app.txt\n",
             ["app.txt"] = "from the image test\n",
-        });
-        var repository = "e2e/image-" + Guid.NewGuid().ToString("N")[..8];
-        var pack = new BuildPack
-        {
-            PackageUrl = packages.Add("build.tar.gz", package),
-            Repository = repository,
-            Registry = services.Registry,
-            PullToken = "pull-token-SECRET-" + Guid.NewGuid().ToString("N"),
-            PushToken = "push-token-SECRET-" + Guid.NewGuid().ToString("N"),
-            BaseImage = new BuildPack.Types.BaseImage { Username = "robot", Password = WorkerRun.BaseImagePassword },
-        };
-        pack.TagNames.Add("latest");
-        await using var server = await FakeManagerServer.StartAsync(new FakeBuildManager(pack, "registration-token-SECRET-" + Guid.NewGuid().ToString("N")), certificate: leaf);
-        var manager = server.Manager;
+        }, _root.FullName);
 
-        // Quay's executor.py for kubernetesPodman, variable for variable (protocol.md).
-        var environment = new Dictionary<string, string?>(StringComparer.Ordinal)
-        {
-            ["TOKEN"] = manager.RegistrationToken,
-            ["BUILD_UUID"] = "image-" + Guid.NewGuid().ToString("N")[..8],
-            ["SERVER"] = server.Address,
-            ["REGISTRY_HOSTNAME"] = services.Registry,
-            ["CONTAINER_RUNTIME"] = "podman",
-            ["BULDAH_ISOLATION"] = "chroot",
-            ["CA_CERT"] = ca.ExportCertificatePem() + "\n",
-            ["GIT_SSL_CAINFO"] = "/certs/cacert.crt",
-            ["TLS_CERT_PATH"] = "/certs/cacert.crt",
-            ["SSL_CERT_FILE"] = "/certs/cacert.crt",
-            ["DEBUG"] = "true",
-            ["HTTP_PROXY"] = string.Empty,
-            ["HTTPS_PROXY"] = string.Empty,
-            ["NO_PROXY"] = string.Empty,
-            ["DOCKER_HOST"] = "unix:///tmp/podman-run-1000/podman/podman.sock",
-            ["EXECUTOR"] = "kubernetesPodman",
-        };
-
-        // PENDING issue 14 (another branch): today's worker exits 2 when TLS_CERT_PATH names a
-        // /certs/cacert.crt that nothing created, and with DOCKER_HOST set it waits for that socket
-        // instead of starting its own service. Delete these lines once that work is merged; the
-        // manager's CA still reaches the worker, as CA_CERT text only.
-        foreach (var pending in new[] { "GIT_SSL_CAINFO", "TLS_CERT_PATH", "SSL_CERT_FILE", "DOCKER_HOST" })
-        {
-            environment.Remove(pending);
-        }
-
-        // The loopback test registry speaks plain HTTP: the operator's registries.conf drop-in.
-        var registries = Path.Join(_root.FullName, "registries.conf");
-        await File.WriteAllTextAsync(registries, $"[[registry]]\nlocation = \"{services.Registry}\"\ninsecure = true\n");
-
-        var name = "qb-image-" + Guid.NewGuid().ToString("N")[..8];
-        // Least privilege (docs/adr/0011): of every capability, only SETUID and SETGID (newuidmap and
-        // newgidmap's file capabilities) and SYS_CHROOT (BUILDAH_ISOLATION=chroot) — a subset of
-        // containerd's and Podman's defaults; CRI-O's default set lacks SYS_CHROOT.
-        string[] arguments = ["run", "--rm", "--name", name, "--network", "host", .. await BuilderImage.LimitOptionsAsync(),
-            "--cap-drop", "all", "--cap-add", "SETUID,SETGID,SYS_CHROOT",
-            "-v", $"{registries}:/etc/containers/registries.conf.d/90-e2e-registry.conf:ro",
-            .. environment.Keys.SelectMany(key => new[] { "-e", key }), // values from podman's environment, never argv
-            image];
-
-        var result = await RunContainerAsync(name, arguments, environment);
+        var result = await run.RunAsync(TimeSpan.FromMinutes(4));
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal([Phase.Unpacking, Phase.Pulling, Phase.Building, Phase.Pushing, Phase.Complete], manager.PhaseSequence);
-        Assert.Empty(manager.Violations);
-        Assert.Contains(manager.LogLines, l => l.Text == marker + "\n");
+        Assert.Equal([Phase.Unpacking, Phase.Pulling, Phase.Building, Phase.Pushing, Phase.Complete], run.Manager.PhaseSequence);
+        Assert.Empty(run.Manager.Violations);
+        Assert.Contains(run.Manager.LogLines, l => l.Text == marker + "\n");
         // DEBUG names the runtime: the image's own rootless Podman 5 on vfs served the build, not the host's 4.
         Assert.Matches(@"version 5\.\d+\.\d+, storage vfs, rootless True", result.Output);
 
         using var registry = new RegistryProbe(services.Registry);
-        Assert.Equal(["latest"], await registry.TagsAsync(repository));
-        Assert.Equal("from the image test\n", await registry.ReadFileAsync(repository, "latest", "srv/app.txt"));
+        Assert.Equal(["latest"], await registry.TagsAsync(run.Repository));
+        Assert.Equal("from the image test\n", await registry.ReadFileAsync(run.Repository, "latest", "srv/app.txt"));
         // RUN ran as root of the rootless user namespace: the podman user's subordinate ids work.
-        Assert.Equal("0\n", await registry.ReadFileAsync(repository, "latest", "built-as"));
+        Assert.Equal("0\n", await registry.ReadFileAsync(run.Repository, "latest", "built-as"));
 
-        string[] secrets = [manager.RegistrationToken, manager.JobToken, pack.PullToken, pack.PushToken, WorkerRun.BaseImagePassword,
-            new Uri(pack.PackageUrl).Query.TrimStart('?')];
-        var everything = result.Output + string.Concat(manager.LogLines.Select(l => l.Json));
-        Assert.DoesNotContain(secrets, s => everything.Contains(s, StringComparison.Ordinal));
+        var everything = result.Output + string.Concat(run.Manager.LogLines.Select(l => l.Json));
+        Assert.DoesNotContain(run.Secrets, s => everything.Contains(s, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Image_WhenStoppedMidBuild_Pid1ForwardsSigtermAndTheWorkerReportsCancelled()
+    {
+        var services = await TestServices.GetAsync();
+        await using var run = await ExecutorContainer.CreateAsync(new Dictionary<string, string>
+        {
+            ["Dockerfile"] = $"FROM {services.BaseImage}\nRUN echo long-step && sleep 120\n",
+        }, _root.FullName);
+        var stopped = new TaskCompletionSource<ProcessResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        run.Manager.OnPhase = phase =>
+        {
+            if (phase == Phase.Building)
+            {
+                _ = Task.Run(async () =>
+                {
+                    await Task.Delay(2000);
+                    // What Kubernetes does to a deleted Job's pod: SIGTERM to PID 1, SIGKILL after the grace period.
+                    stopped.SetResult(await ProcessRunner.RunAsync("podman", ["stop", "--time", "40", run.Name]));
+                });
+            }
+        };
+
+        var watch = Stopwatch.StartNew();
+        var result = await run.RunAsync(TimeSpan.FromMinutes(3));
+
+        // 6 is the worker's own exit code for a cancelled build: catatonit passed SIGTERM on and
+        // the worker's status out; a SIGKILL at the end of the grace period would be 137.
+        Assert.True(result.ExitCode == 6, result.ToString());
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), result.ToString());
+        var stop = await stopped.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(stop.ExitCode == 0, stop.ToString());
+        Assert.Equal(Phase.Error, run.Manager.PhaseSequence[^1]);
+        Assert.Equal("build cancelled: worker stopped", Assert.Single(run.Manager.LogLines, l => l.Key == "error").Text);
     }
 
     [Fact]
@@ -138,22 +108,9 @@ public sealed class ImageTests : IDisposable
         string[] arguments = ["run", "--rm", "--name", name, "--network", "none", .. await BuilderImage.LimitOptionsAsync(),
             "--entrypoint", "/usr/local/bin/catatonit", image, "--", "sh", "-c", script];
 
-        var result = await RunContainerAsync(name, arguments, new Dictionary<string, string?>());
+        var result = await BuilderImage.RunContainerAsync(name, arguments, new Dictionary<string, string?>(), TimeSpan.FromMinutes(1));
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(["parent=1", "reaped"], result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-    }
-
-    private static async Task<ProcessResult> RunContainerAsync(string name, string[] arguments, Dictionary<string, string?> environment)
-    {
-        try
-        {
-            return await ProcessRunner.RunAsync("podman", arguments, environment, TimeSpan.FromMinutes(4));
-        }
-        finally
-        {
-            // A run cut by the timeout leaves its container behind; --rm handles every other end.
-            await ProcessRunner.RunAsync("podman", ["rm", "--force", "--ignore", name]);
-        }
     }
 }
