@@ -106,12 +106,23 @@ internal sealed class ExecutorContainer : IAsyncDisposable
         // newgidmap's file capabilities) and SYS_CHROOT (BUILDAH_ISOLATION=chroot) — a subset of
         // containerd's and Podman's defaults; CRI-O's default set lacks SYS_CHROOT.
         string[] arguments = ["run", "--rm", "--name", Name, "--network", "host", .. await BuilderImage.LimitOptionsAsync(),
-            "--cap-drop", "all", "--cap-add", "SETUID,SETGID,SYS_CHROOT",
+            "--cap-drop", "all", "--cap-add", "SETUID,SETGID,SYS_CHROOT", .. AppArmorOptions(),
             "-v", $"{_registriesConf}:/etc/containers/registries.conf.d/90-e2e-registry.conf:ro",
             .. Environment.Keys.SelectMany(key => new[] { "-e", key }),
             image];
         return await BuilderImage.RunContainerAsync(Name, arguments, Environment, timeout);
     }
+
+    /// <summary>
+    /// Where AppArmor is enabled, Podman confines containers with a profile that denies mount, which
+    /// Buildah's chroot isolation needs inside the nested user namespace; such a host (and a
+    /// Kubernetes node with AppArmor) has to leave the builder unconfined. Not exercised on the
+    /// machines this was written on, which have no LSM (docs/adr/0011).
+    /// </summary>
+    private static string[] AppArmorOptions() =>
+        File.Exists("/sys/module/apparmor/parameters/enabled") && File.ReadAllText("/sys/module/apparmor/parameters/enabled").Trim() == "Y"
+            ? ["--security-opt", "apparmor=unconfined"]
+            : [];
 
     public async ValueTask DisposeAsync()
     {
