@@ -1,19 +1,19 @@
 namespace QuayBuilder.Tests.Hosting;
 
 /// <summary>
-/// The image cannot be built here (its base comes from quay.io); these pin down the properties
-/// the worker relies on, so a later edit cannot quietly reintroduce a shell entrypoint or root.
+/// Static properties of the Containerfile the worker relies on, so a later edit cannot quietly
+/// reintroduce a shell entrypoint or root (EndToEnd/ImageTests builds and runs the image itself).
 /// </summary>
 public sealed class ContainerfileTests
 {
     private static readonly string[] Lines = File.ReadAllLines(RepositoryRoot.File("Containerfile"));
 
     [Fact]
-    public void Containerfile_Entrypoint_IsTheWorkerBinaryInExecForm()
+    public void Containerfile_Entrypoint_IsAnInitThenTheWorkerBinaryInExecForm()
     {
         var entrypoints = Lines.Where(l => l.StartsWith("ENTRYPOINT", StringComparison.Ordinal)).ToList();
 
-        Assert.Equal(["ENTRYPOINT [\"/usr/local/bin/quay-builder\"]"], entrypoints);
+        Assert.Equal(["ENTRYPOINT [\"/usr/local/bin/catatonit\", \"--\", \"/usr/local/bin/quay-builder\"]"], entrypoints);
         Assert.DoesNotContain(Lines, l => l.StartsWith("CMD", StringComparison.Ordinal));
     }
 

@@ -14,8 +14,10 @@ public sealed class RpmPackageTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // An ELF executable of this machine: build-rpm takes the RPM's architecture and glibc
+        // requirement from the binary.
         var standIn = Path.Combine(_work.FullName, "quay-builder");
-        File.WriteAllText(standIn, "#!/bin/sh\necho quay-builder stand-in\n");
+        File.Copy("/bin/true", standIn);
         File.SetUnixFileMode(standIn, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
         var result = await ExternalCommand.RunAsync(
@@ -63,6 +65,19 @@ public sealed class RpmPackageTests : IAsyncLifetime
         Assert.Contains("podman", requires);
         Assert.Contains("git", requires);
         Assert.Contains("openssh-clients", requires);
+    }
+
+    [Fact]
+    public async Task BuildRpm_ForAnX86Binary_IsX86AndRequiresTheNewestGlibcTheBinaryLinks()
+    {
+        var arch = await QueryAsync("-qp", "--qf", "%{ARCH}\n");
+        var requires = await QueryAsync("-qp", "--requires");
+        var symbols = await ExternalCommand.RunAsync("objdump", ["-T", "/bin/true"], new Dictionary<string, string>());
+        var newest = System.Text.RegularExpressions.Regex.Matches(symbols.StandardOutput, @"GLIBC_(2\.\d+)")
+            .Select(m => Version.Parse(m.Groups[1].Value)).Max();
+
+        Assert.Equal(["x86_64"], arch);
+        Assert.Contains($"glibc >= {newest}", requires);
     }
 
     [Fact]
