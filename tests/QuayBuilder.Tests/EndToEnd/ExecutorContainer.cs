@@ -82,16 +82,6 @@ internal sealed class ExecutorContainer : IAsyncDisposable
             ["EXECUTOR"] = "kubernetesPodman",
         };
 
-        // PENDING issue 14 (another branch). Today's worker exits 2 at once when TLS_CERT_PATH names
-        // a /certs/cacert.crt that nothing created ("TLS_CERT_PATH names '/certs/cacert.crt', which
-        // cannot be read"), and with DOCKER_HOST set it waits 20 s for that socket instead of
-        // starting its own service, then fails (exit 5). Delete these lines once that work is
-        // merged; the manager's CA still reaches the worker, as CA_CERT text only.
-        foreach (var pending in new[] { "GIT_SSL_CAINFO", "TLS_CERT_PATH", "SSL_CERT_FILE", "DOCKER_HOST" })
-        {
-            environment.Remove(pending);
-        }
-
         // The loopback test registry speaks plain HTTP: an operator's registries.conf drop-in.
         var registriesConf = Path.Join(scratch, $"registries-{Guid.NewGuid():N}.conf");
         await File.WriteAllTextAsync(registriesConf, $"[[registry]]\nlocation = \"{services.Registry}\"\ninsecure = true\n");
