@@ -30,6 +30,7 @@ internal sealed partial class BuildJob
     private string? _baseImageId;
     private string? _cacheImage;
     private string? _builtImageId;
+    private SourceFacts _sourceFacts = SourceFacts.Unknown;
 
     /// <param name="connectRuntime">Finds the container runtime; called once, before UNPACKING, so a
     /// missing runtime is reported as this build's failure.</param>
@@ -98,7 +99,8 @@ internal sealed partial class BuildJob
                 var scratch = Path.Combine(_workDirectory, "scratch");
                 Directory.CreateDirectory(scratch);
                 var fetcher = new GitFetcher(_options.Git);
-                await fetcher.FetchAsync(new GitSourceRequest(git.Url, git.Sha, git.PrivateKey), source, scratch, progress, ct).ConfigureAwait(false);
+                var commit = await fetcher.FetchAsync(new GitSourceRequest(git.Url, git.Sha, git.PrivateKey), source, scratch, progress, ct).ConfigureAwait(false);
+                _sourceFacts = SourceFacts.FromGit(git.Url, commit);
             }
             else if (_spec.PackageUrl is { } url)
             {
@@ -110,6 +112,7 @@ internal sealed partial class BuildJob
                 using var http = PackageFetcher.CreateHttpClient(_options.SourceLimits, _options.CaBundlePath);
                 var fetched = await new PackageFetcher(http, _options.SourceLimits).FetchAsync(uri, source, progress, ct).ConfigureAwait(false);
                 Info($"Build package: {fetched.Kind}, {fetched.Entries} entries, {fetched.Bytes} bytes");
+                _sourceFacts = SourceFacts.FromPackage(fetched);
             }
             else if (_spec.LocalPath is { } local)
             {
@@ -117,11 +120,13 @@ internal sealed partial class BuildJob
                 {
                     // A directory is built in place: resolution below confines the build to it.
                     source = Path.GetFullPath(local);
+                    _sourceFacts = SourceFacts.FromDirectory(source);
                 }
                 else
                 {
                     var fetched = await PackageFetcher.ExtractFileAsync(local, source, _options.SourceLimits, progress, ct).ConfigureAwait(false);
                     Info($"Build package: {fetched.Kind}, {fetched.Entries} entries, {fetched.Bytes} bytes");
+                    _sourceFacts = SourceFacts.FromPackage(fetched);
                 }
             }
             else
@@ -265,6 +270,12 @@ internal sealed partial class BuildJob
             credentials[_spec.Registry] = new RegistryAuth(_spec.BaseImageUsername, _spec.BaseImagePassword);
         }
 
+        var provenance = Provenance.Create(_sourceFacts, await ReadDockerfileAsync(context.DockerfilePath, ct).ConfigureAwait(false), _options.Provenance, DateTimeOffset.UtcNow);
+        foreach (var note in provenance.Notes)
+        {
+            Info(note);
+        }
+
         // The primed cache image is in local storage, where Podman's layer cache finds it by
         // history. It is not passed as cachefrom: for Podman that names a *remote* cache
         // repository, and measured on 4.3.1 it turned local cache hits off.
@@ -274,6 +285,9 @@ internal sealed partial class BuildJob
             Dockerfile = context.DockerfileInContext,
             Isolation = _options.Isolation,
             RegistryCredentials = credentials,
+            ImageFormat = provenance.ImageFormat,
+            Timestamp = provenance.Timestamp,
+            Labels = provenance.Labels,
         };
 
         ContextTarStats? sent = null;

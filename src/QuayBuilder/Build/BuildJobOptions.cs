@@ -32,4 +32,7 @@ internal sealed record BuildJobOptions
 
     /// <summary>Largest Dockerfile read; a bigger one is refused before it is parsed.</summary>
     public long MaxDockerfileBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>Reproducible timestamp and provenance labels (REPRODUCIBLE_TIMESTAMP, PROVENANCE_LABELS).</summary>
+    public ProvenanceOptions Provenance { get; init; } = ProvenanceOptions.Default;
 }

@@ -105,6 +105,7 @@ internal static partial class WorkerCommand
         WorkRoot = settings.WorkRoot,
         SourceLimits = settings.SourceLimits,
         CaBundlePath = settings.CaBundlePath,
+        Provenance = new ProvenanceOptions(settings.ReproducibleTimestamp, settings.ProvenanceLabels),
         Git = new GitOptions
         {
             IdleTimeout = settings.GitIdleTimeout,

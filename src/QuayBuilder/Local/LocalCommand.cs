@@ -83,6 +83,7 @@ internal static class LocalCommand
             KeepBuiltImage = true,
             // The user's own machine: reading a repository from its disk is the point, not an attack.
             Git = WorkerCommand.JobOptions(settings).Git with { AllowLocalRepositories = true },
+            Provenance = new ProvenanceOptions(settings.ReproducibleTimestamp && !options.NoReproducible, settings.ProvenanceLabels && !options.NoProvenance),
         };
 
         await using var connector = new RuntimeConnector();
