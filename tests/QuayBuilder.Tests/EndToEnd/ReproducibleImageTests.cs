@@ -38,9 +38,15 @@ public sealed class ReproducibleImageTests : IAsyncLifetime
         var work = Directory.CreateDirectory(Path.Join(_root.FullName, "app-work")).FullName;
         await SshServerFixture.RunAsync(_root.FullName, "git", "init", "-q", "--bare", "-b", "main", bare);
         await SshServerFixture.RunAsync(work, "git", "init", "-q", "-b", "main");
-        // Deterministic steps only: COPY, ENV, LABEL, and a RUN that writes fixed content.
+        // Deterministic steps only: COPY, ENV, LABEL, and a RUN that writes fixed content. The base
+        // is pinned by digest: "same input" includes the base, and the shared test registry's
+        // busybox is re-imported (with a new digest) whenever its state is recreated.
+        using var probe = new ConfigProbe(services.Registry);
+        var baseRepository = services.BaseImage[(services.Registry.Length + 1)..services.BaseImage.LastIndexOf(':')];
+        var baseDigest = await probe.DigestAsync(baseRepository, services.BaseImage[(services.BaseImage.LastIndexOf(':') + 1)..])
+            ?? throw new InvalidOperationException($"The test registry has no {services.BaseImage}.");
         await File.WriteAllTextAsync(Path.Join(work, "Dockerfile"),
-            $"FROM {services.BaseImage}\nCOPY app.txt /app.txt\nRUN echo fixed-content > /run.txt\nENV MODE=repro\nLABEL com.example.team=builds\n");
+            $"FROM {services.Registry}/{baseRepository}@{baseDigest}\nCOPY app.txt /app.txt\nRUN echo fixed-content > /run.txt\nENV MODE=repro\nLABEL com.example.team=builds\n");
         await File.WriteAllTextAsync(Path.Join(work, ".dockerignore"), "README.md\n");
         await File.WriteAllTextAsync(Path.Join(work, "app.txt"), "app " + Guid.NewGuid().ToString("N") + "\n");
         await File.WriteAllTextAsync(Path.Join(work, "README.md"), "first\n");
