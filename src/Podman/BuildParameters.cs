@@ -32,4 +32,20 @@ public sealed record BuildParameters
     /// Ignored by Docker-compatible endpoints, which always build Docker images.
     /// </summary>
     public string ImageFormat { get; init; } = "docker";
+
+    /// <summary>
+    /// Seconds since the Unix epoch to record as the image's creation time, every new history
+    /// entry's time and the file times in new layers (libpod <c>timestamp</c>), so that the same
+    /// input gives the same image; null = the build's own time. Ignored by Docker-compatible
+    /// endpoints, whose build API has no such parameter.
+    /// </summary>
+    public long? Timestamp { get; init; }
+
+    /// <summary>
+    /// Labels to set on the final image. Podman adds them as <c>LABEL</c> steps after the
+    /// Dockerfile's last instruction, one per label in this order, so they override labels of
+    /// the same key from the Dockerfile and the base image; sent as a JSON list so that order is
+    /// the same in every build (a JSON object would reach buildah as a Go map, in random order).
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Labels { get; init; } = [];
 }

@@ -78,6 +78,11 @@ public sealed class DockerApiClient : IContainerRuntime
         var query = new StringBuilder($"{Api}/build?t={PodmanClient.Query(ImageName.ForPath(parameters.Tag))}");
         query.Append("&dockerfile=").Append(PodmanClient.Query(parameters.Dockerfile));
         query.Append("&rm=1&forcerm=1");
+        if (parameters.Labels.Count > 0)
+        {
+            query.Append("&labels=").Append(PodmanClient.Query(LabelsParameter.AsObject(parameters.Labels)));
+        }
+
         if (parameters.CacheFrom.Count > 0)
         {
             var list = JsonSerializer.Serialize(parameters.CacheFrom.ToList(), PodmanJsonContext.Default.ListString);

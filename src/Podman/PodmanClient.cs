@@ -81,6 +81,16 @@ public sealed class PodmanClient : IContainerRuntime
         }));
         // Remove intermediate containers even when a step fails: nothing of a build survives it.
         query.Append("&rm=true&forcerm=true");
+        if (parameters.Timestamp is { } timestamp)
+        {
+            query.Append("&timestamp=").Append(timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (parameters.Labels.Count > 0)
+        {
+            query.Append("&labels=").Append(Query(LabelsParameter.AsList(parameters.Labels)));
+        }
+
         if (parameters.CacheFrom.Count > 0)
         {
             var list = JsonSerializer.Serialize(parameters.CacheFrom.ToList(), PodmanJsonContext.Default.ListString);

@@ -144,14 +144,17 @@ internal sealed class GitFetchSession(
 
     private async Task<GitCommitInfo> DescribeHeadAsync()
     {
-        GitProcessResult result = await Git(["show", "--no-patch", "--no-show-signature", "--format=%H%x1f%an <%ae>%x1f%s", "HEAD", "--"], CheckoutError).ConfigureAwait(false);
-        string[] fields = result.Output.Trim().Split('\x1f');
-        if (fields.Length != 3 || !fields[0].StartsWith(sha, StringComparison.Ordinal))
+        GitProcessResult result = await Git(["show", "--no-patch", "--no-show-signature", "--format=%H%x1f%an <%ae>%x1f%ct%x1f%s", "HEAD", "--"], CheckoutError).ConfigureAwait(false);
+        string[] fields = result.Output.Trim().Split('\x1f', 4);
+        if (fields.Length != 4 || !fields[0].StartsWith(sha, StringComparison.Ordinal))
         {
             throw new SourceException($"Error checking out git commit ({sha}): the checkout is at {fields[0]} instead.");
         }
 
-        return new GitCommitInfo(fields[0], fields[2], fields[1]);
+        DateTimeOffset? committed = long.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out long seconds) && seconds <= DateTimeOffset.MaxValue.ToUnixTimeSeconds()
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
+        return new GitCommitInfo(fields[0], fields[3], fields[1]) { CommitTime = committed };
     }
 
     private async Task UpdateSubmodulesAsync()

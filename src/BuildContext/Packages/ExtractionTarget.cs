@@ -40,6 +40,9 @@ internal sealed class ExtractionTarget
 
     public long Entries { get; private set; }
 
+    /// <summary>The newest modification time of the regular files written so far; null if none had one.</summary>
+    public DateTimeOffset? NewestFileTime { get; private set; }
+
     /// <summary>Members whose setuid, setgid or sticky bit was dropped.</summary>
     public long SpecialBitsDropped { get; private set; }
 
@@ -128,6 +131,10 @@ internal sealed class ExtractionTarget
         if (modified is { } time)
         {
             File.SetLastWriteTimeUtc(handle, time.UtcDateTime);
+            if (NewestFileTime is not { } newest || time > newest)
+            {
+                NewestFileTime = time;
+            }
         }
     }
 

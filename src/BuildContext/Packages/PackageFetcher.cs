@@ -285,7 +285,7 @@ public sealed class PackageFetcher
         log.Report(string.Create(
             CultureInfo.InvariantCulture,
             $"Extracted {target.Entries} entries ({ByteSize.Format(target.Bytes)}) in {clock.Elapsed.TotalSeconds:0.0} s"));
-        return new FetchedPackage(kind, target.Bytes, target.Entries);
+        return new FetchedPackage(kind, target.Bytes, target.Entries) { NewestFileTime = target.NewestFileTime };
     }
 
     private static SourceException Unreadable(PackageFormat format, Exception e)

@@ -82,6 +82,7 @@ internal sealed partial class BuildJob
         made.WorkDirectory = workDirectory;
         var source = Path.Combine(workDirectory, "source");
         var progress = new LineProgress(Info);
+        SourceFacts facts;
         try
         {
             if (_spec.Git is { } git)
@@ -89,7 +90,8 @@ internal sealed partial class BuildJob
                 var scratch = Path.Combine(workDirectory, "scratch");
                 Directory.CreateDirectory(scratch);
                 var fetcher = new GitFetcher(_options.Git);
-                await fetcher.FetchAsync(new GitSourceRequest(git.Url, git.Sha, git.PrivateKey), source, scratch, progress, ct).ConfigureAwait(false);
+                var commit = await fetcher.FetchAsync(new GitSourceRequest(git.Url, git.Sha, git.PrivateKey), source, scratch, progress, ct).ConfigureAwait(false);
+                facts = SourceFacts.FromGit(git.Url, commit);
             }
             else if (_spec.PackageUrl is { } url)
             {
@@ -101,6 +103,7 @@ internal sealed partial class BuildJob
                 using var http = PackageFetcher.CreateHttpClient(_options.SourceLimits, _options.CaBundlePath);
                 var fetched = await new PackageFetcher(http, _options.SourceLimits).FetchAsync(uri, source, progress, ct).ConfigureAwait(false);
                 Info($"Build package: {fetched.Kind}, {fetched.Entries} entries, {fetched.Bytes} bytes");
+                facts = SourceFacts.FromPackage(fetched);
             }
             else if (_spec.LocalPath is { } local)
             {
@@ -108,11 +111,13 @@ internal sealed partial class BuildJob
                 {
                     // A directory is built in place: resolution below confines the build to it.
                     source = Path.GetFullPath(local);
+                    facts = SourceFacts.FromDirectory(source);
                 }
                 else
                 {
                     var fetched = await PackageFetcher.ExtractFileAsync(local, source, _options.SourceLimits, progress, ct).ConfigureAwait(false);
                     Info($"Build package: {fetched.Kind}, {fetched.Entries} entries, {fetched.Bytes} bytes");
+                    facts = SourceFacts.FromPackage(fetched);
                 }
             }
             else
@@ -122,8 +127,8 @@ internal sealed partial class BuildJob
 
             var context = BuildContextResolver.Resolve(source, _spec.Context, _spec.DockerfilePath);
             Info($"Build context: {Relative(source, context.ContextDirectory)}, Dockerfile: {Relative(source, context.DockerfilePath)}");
-            var dockerfile = DockerfileParser.Parse(await ReadDockerfileAsync(context.DockerfilePath, ct).ConfigureAwait(false));
-            return new UnpackedSource(context, dockerfile);
+            var dockerfileText = await ReadDockerfileAsync(context.DockerfilePath, ct).ConfigureAwait(false);
+            return new UnpackedSource(context, DockerfileParser.Parse(dockerfileText), dockerfileText, facts);
         }
         catch (SourceException e)
         {
@@ -272,6 +277,12 @@ internal sealed partial class BuildJob
             credentials[_spec.Registry] = new RegistryAuth(_spec.BaseImageUsername, _spec.BaseImagePassword);
         }
 
+        var provenance = Provenance.Create(source.Facts, source.DockerfileText, _options.Provenance, DateTimeOffset.UtcNow);
+        foreach (var note in provenance.Notes)
+        {
+            Info(note);
+        }
+
         // The primed cache image is in local storage, where Podman's layer cache finds it by
         // history. It is not passed as cachefrom: for Podman that names a *remote* cache
         // repository, and measured on 4.3.1 it turned local cache hits off.
@@ -282,10 +293,13 @@ internal sealed partial class BuildJob
             Dockerfile = context.DockerfileInContext,
             Isolation = _options.Isolation,
             RegistryCredentials = credentials,
+            ImageFormat = provenance.ImageFormat,
+            Timestamp = provenance.Timestamp,
+            Labels = provenance.Labels,
         };
 
         ContextTarStats? sent = null;
-        var steps = new StepHeaderTranslator(source.Dockerfile);
+        var steps = new StepHeaderTranslator(source.Dockerfile, provenance.Labels.Count);
         var lines = new LineAssembler(line => WriteBuildLine(steps, made, line));
         string imageId;
         try

@@ -51,4 +51,7 @@ internal sealed record BuildJobOptions
 
     /// <summary>How pulls and pushes are retried; null is <see cref="RetryPolicy.Default"/>.</summary>
     public RetryPolicy? RetryPolicy { get; init; }
+
+    /// <summary>Reproducible timestamp and provenance labels (REPRODUCIBLE_TIMESTAMP, PROVENANCE_LABELS).</summary>
+    public ProvenanceOptions Provenance { get; init; } = ProvenanceOptions.Default;
 }

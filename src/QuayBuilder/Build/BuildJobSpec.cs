@@ -55,6 +55,23 @@ internal sealed record BuildJobSpec
             yield return key;
         }
 
+        if (Git?.Url is { } gitUrl && Uri.TryCreate(gitUrl, UriKind.Absolute, out var gitUri) && gitUri.UserInfo.Length > 0)
+        {
+            // https://user:token@host/repo.git: the password, and an http(s) user name (often a
+            // token itself), are credentials. An SSH user name (git@) is not, and masking it would
+            // mangle every line that says "git".
+            var parts = gitUri.UserInfo.Split(':', 2);
+            if (parts.Length == 2)
+            {
+                yield return Uri.UnescapeDataString(parts[1]);
+            }
+
+            if (gitUri.Scheme is "http" or "https")
+            {
+                yield return Uri.UnescapeDataString(parts[0]);
+            }
+        }
+
         if (PackageUrl is { } url && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Query.Length > 1)
         {
             // A pre-signed URL's query string is a credential for the storage bucket.
@@ -63,5 +80,5 @@ internal sealed record BuildJobSpec
     }
 
     public override string ToString() =>
-        $"BuildJobSpec {{ Source = {(Git is not null ? "git " + Git.Url + "@" + Git.Sha : LocalPath is not null ? "local " + LocalPath : "package")}, Context = {Context}, DockerfilePath = {DockerfilePath}, Image = {ImageRepository}, Tags = {string.Join(",", Tags)} }}";
+        $"BuildJobSpec {{ Source = {(Git is not null ? "git " + Provenance.CleanSourceUrl(Git.Url) + "@" + Git.Sha : LocalPath is not null ? "local " + LocalPath : "package")}, Context = {Context}, DockerfilePath = {DockerfilePath}, Image = {ImageRepository}, Tags = {string.Join(",", Tags)} }}";
 }

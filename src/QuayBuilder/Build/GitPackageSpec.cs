@@ -4,5 +4,5 @@ namespace QuayBuilder.Build;
 internal sealed record GitPackageSpec(string Url, string Sha, string? PrivateKey)
 {
     // The private key is a secret: records print every member by default.
-    public override string ToString() => $"GitPackageSpec {{ Url = {Url}, Sha = {Sha} }}";
+    public override string ToString() => $"GitPackageSpec {{ Url = {Provenance.CleanSourceUrl(Url)}, Sha = {Sha} }}";
 }

@@ -23,13 +23,19 @@ internal sealed partial class StepHeaderTranslator
     private const char NoBreakSpace = '\u00A0';
 
     private readonly IReadOnlyList<BuildStage> _stages;
+    private readonly int _appendedLabels;
     private int _stage;
     private int _step;
 
-    public StepHeaderTranslator(Dockerfile dockerfile)
+    /// <param name="appendedLabels">Labels sent with the build request: Podman appends one
+    /// <c>LABEL</c> step per label to the final stage (ADR 0012); a Docker engine appends none,
+    /// so the final stage's count may be either.</param>
+    public StepHeaderTranslator(Dockerfile dockerfile, int appendedLabels = 0)
     {
         ArgumentNullException.ThrowIfNull(dockerfile);
+        ArgumentOutOfRangeException.ThrowIfNegative(appendedLabels);
         _stages = dockerfile.Stages;
+        _appendedLabels = appendedLabels;
     }
 
     /// <summary>Podman's headers seen so far.</summary>
@@ -90,6 +96,14 @@ internal sealed partial class StepHeaderTranslator
         }
 
         var instructions = _stages[stage].Instructions;
+        bool final = stage == _stages.Count - 1;
+        if (final && _appendedLabels > 0 && count == instructions.Count + _appendedLabels)
+        {
+            return step <= instructions.Count
+                ? Matches(match.Groups["text"].Value, instructions[step - 1])
+                : match.Groups["text"].Value.StartsWith("LABEL ", StringComparison.Ordinal);
+        }
+
         return count == instructions.Count && Matches(match.Groups["text"].Value, instructions[step - 1]);
     }
 

@@ -58,10 +58,16 @@ internal static class Usage
           --json                    print exactly the log messages a build manager would receive,
                                     one JSON object per line, and nothing else on stdout
           --verbose                 the worker's own log on stderr
+          --no-reproducible         build with the clock's time instead of the source's (the
+                                    commit's time, an archive's newest file): the digest then
+                                    differs from build to build (REPRODUCIBLE_TIMESTAMP=false)
+          --no-provenance           set no org.opencontainers.image.source/revision/created
+                                    labels (PROVENANCE_LABELS=false)
 
         The runtime is found as in worker mode: DOCKER_HOST (unix://PATH), else
         $XDG_RUNTIME_DIR/podman/podman.sock, else /run/podman/podman.sock. CONTAINER_RUNTIME,
-        BUILDAH_ISOLATION, WORK_DIR, PACKAGE_*, GIT_*, SSL_CERT_FILE and DEBUG apply as well.
+        BUILDAH_ISOLATION, WORK_DIR, PACKAGE_*, GIT_*, SSL_CERT_FILE, DEBUG, REPRODUCIBLE_TIMESTAMP
+        and PROVENANCE_LABELS apply as well. The build log shows the timestamp and labels used.
 
         Exit status as in worker mode: 0 build complete, 1 build failed, 2 bad arguments,
         5 infrastructure failure, 6 cancelled.

@@ -157,6 +157,8 @@ internal static partial class WorkerCommand
         WorkRoot = settings.WorkRoot,
         SourceLimits = settings.SourceLimits,
         CaBundlePath = settings.CaBundlePath,
+        // The Docker Engine API has no build timestamp (ADR 0012).
+        Provenance = new ProvenanceOptions(settings.ReproducibleTimestamp && settings.Runtime == ContainerRuntimeKind.Podman, settings.ProvenanceLabels),
         Git = new GitOptions
         {
             IdleTimeout = settings.GitIdleTimeout,

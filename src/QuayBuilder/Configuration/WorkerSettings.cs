@@ -96,6 +96,12 @@ internal sealed record WorkerSettings
     /// <summary><c>GIT_KNOWN_HOSTS</c>: a known_hosts file; when set, SSH host keys are checked strictly.</summary>
     public string? GitKnownHosts { get; init; }
 
+    /// <summary><c>REPRODUCIBLE_TIMESTAMP</c> (default true): build with the source's time, for reproducible digests.</summary>
+    public bool ReproducibleTimestamp { get; init; } = true;
+
+    /// <summary><c>PROVENANCE_LABELS</c> (default true): set the org.opencontainers.image source, revision and created labels.</summary>
+    public bool ProvenanceLabels { get; init; } = true;
+
     /// <summary>
     /// The gRPC address: SERVER with a scheme. <c>INSECURE=true</c> means plaintext; TLS otherwise.
     /// </summary>

@@ -71,6 +71,8 @@ internal static class WorkerSettingsReader
             GitTotalTimeout = ReadSeconds(Get, "GIT_TOTAL_TIMEOUT") ?? TimeSpan.FromMinutes(15),
             GitConnectTimeout = ReadSeconds(Get, "GIT_CONNECT_TIMEOUT") ?? TimeSpan.FromSeconds(30),
             GitKnownHosts = ReadReadableFile(Get, "GIT_KNOWN_HOSTS"),
+            ReproducibleTimestamp = Get("REPRODUCIBLE_TIMESTAMP") is null || ReadBool(Get, "REPRODUCIBLE_TIMESTAMP"),
+            ProvenanceLabels = Get("PROVENANCE_LABELS") is null || ReadBool(Get, "PROVENANCE_LABELS"),
         };
 
         if (settings.HeartbeatInterval * 3 > settings.HeartbeatWindow)

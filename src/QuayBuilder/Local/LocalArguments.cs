@@ -83,6 +83,8 @@ internal static class LocalArguments
                 case "--plain": NoValue(); options = options with { Plain = true }; break;
                 case "--json": NoValue(); options = options with { Json = true }; break;
                 case "--verbose": NoValue(); options = options with { Verbose = true }; break;
+                case "--no-reproducible": NoValue(); options = options with { NoReproducible = true }; break;
+                case "--no-provenance": NoValue(); options = options with { NoProvenance = true }; break;
                 case "--password" or "--token" or "--pull-token":
                     // Deliberately unsupported: argv is readable by every user on the machine.
                     throw new ConfigurationException(

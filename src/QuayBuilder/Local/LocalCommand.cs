@@ -74,6 +74,7 @@ internal static class LocalCommand
             ? WorkerLogging.Create(settings.Debug, null, masker)
             : NullLoggerFactory.Instance;
 
+        var provenance = WorkerCommand.JobOptions(settings).Provenance;
         var jobOptions = WorkerCommand.JobOptions(settings) with
         {
             Isolation = options.Isolation ?? settings.Isolation,
@@ -84,6 +85,7 @@ internal static class LocalCommand
             ManagerRequeues = false,
             // The user's own machine: reading a repository from its disk is the point, not an attack.
             Git = WorkerCommand.JobOptions(settings).Git with { AllowLocalRepositories = true },
+            Provenance = new ProvenanceOptions(provenance.ReproducibleTimestamp && !options.NoReproducible, provenance.Labels && !options.NoProvenance),
         };
 
         await using var connector = new RuntimeConnector();

@@ -61,6 +61,12 @@ internal sealed record LocalOptions
     /// <summary><c>--json</c>: print exactly the log messages a build manager would receive, one per line.</summary>
     public bool Json { get; init; }
 
+    /// <summary><c>--no-reproducible</c>: build with the clock's time, as REPRODUCIBLE_TIMESTAMP=false does.</summary>
+    public bool NoReproducible { get; init; }
+
+    /// <summary><c>--no-provenance</c>: no org.opencontainers.image source/revision/created labels, as PROVENANCE_LABELS=false.</summary>
+    public bool NoProvenance { get; init; }
+
     /// <summary><c>--verbose</c>: the worker's own log (what the journal gets in worker mode) on stderr.</summary>
     public bool Verbose { get; init; }
 }

@@ -37,6 +37,8 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
         Assert.Equal(_server.OlderSha, commit.Sha);
         Assert.Equal("Older Dockerfile", commit.Subject);
         Assert.Equal("Test Author <author@example.com>", commit.Author);
+        var committed = await SshServerFixture.RunAsync(_server.Root, "git", "--git-dir", _server.RepositoryPath, "show", "-s", "--format=%ct", _server.OlderSha);
+        Assert.Equal(long.Parse(committed, System.Globalization.CultureInfo.InvariantCulture), commit.CommitTime?.ToUnixTimeSeconds());
         Assert.Equal(SshServerFixture.OlderDockerfile, File.ReadAllText(Path.Combine(Destination, "Dockerfile")));
         Assert.Equal(SshServerFixture.SubmoduleContent, File.ReadAllText(Path.Combine(Destination, "sub", "sub.txt")));
         Assert.Equal(_server.OlderSha, await SshServerFixture.RunAsync(Destination, "git", "rev-parse", "HEAD"));

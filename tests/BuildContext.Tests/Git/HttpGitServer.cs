@@ -9,7 +9,7 @@ namespace QuayBuilder.BuildContext.Tests.Git;
 /// When <see cref="RequireAuthentication"/> is set it answers 401 to everything, as a private
 /// repository does to a request without credentials.
 /// </summary>
-internal sealed class HttpGitServer : IDisposable
+public sealed class HttpGitServer : IDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly string _projectRoot;

@@ -41,6 +41,34 @@ public sealed class StepHeaderTranslatorTests
     }
 
     [Fact]
+    public void Translate_LabelStepsPodmanAppendsForProvenance_AreHeadersToo_AndAnyOtherExtraStepIsNot()
+    {
+        // Podman 4.3.1 appends one LABEL step per label sent with the request (ADR 0012).
+        var translator = new StepHeaderTranslator(DockerfileParser.Parse("FROM busybox\nRUN true\n"), appendedLabels: 2);
+
+        var headers = Headers(translator,
+            "STEP 1/4: FROM busybox",
+            "STEP 2/4: RUN true",
+            "STEP 3/4: LABEL \"org.opencontainers.image.revision\"=\"abc\"",
+            "STEP 4/4: RUN rm -rf /",
+            "STEP 4/4: LABEL \"org.opencontainers.image.created\"=\"2026-01-01T00:00:00Z\"");
+
+        Assert.Equal(
+            ["Step 1/4 : FROM busybox", "Step 2/4 : RUN true", "Step 3/4 : LABEL \"org.opencontainers.image.revision\"=\"abc\"", "Step 4/4 : LABEL \"org.opencontainers.image.created\"=\"2026-01-01T00:00:00Z\""],
+            headers);
+    }
+
+    [Fact]
+    public void Translate_WhenLabelsWereSentButTheEngineAppendsNoSteps_TheDockerfilesCountStillWorks()
+    {
+        var translator = new StepHeaderTranslator(DockerfileParser.Parse("FROM busybox\nRUN true\n"), appendedLabels: 3);
+
+        var headers = Headers(translator, "STEP 1/2: FROM busybox", "STEP 2/2: RUN true");
+
+        Assert.Equal(["Step 1/2 : FROM busybox", "Step 2/2 : RUN true"], headers);
+    }
+
+    [Fact]
     public void Translate_MultiStageHeaders_FollowTheStagesAndTheirOwnStepCounts()
     {
         var translator = For("ARG B=busybox\nFROM $B AS one\nRUN echo a\nFROM ${B}\nCOPY --from=one /etc/hostname /x\nRUN echo b\n");

@@ -38,6 +38,33 @@ public sealed class WorkerSettingsReaderTests
         Assert.Equal(10L * 1024 * 1024 * 1024, settings.SourceLimits.MaxTotalBytes);
     }
 
+    [Theory]
+    [InlineData(null, null, true, true)]
+    [InlineData("", " ", true, true)]
+    [InlineData("false", "true", false, true)]
+    [InlineData("1", "no", true, false)]
+    public void Read_ReproducibleTimestampAndProvenanceLabels_AreOnUnlessSetFalse(string? timestamp, string? labels, bool expectTimestamp, bool expectLabels)
+    {
+        var variables = new List<(string, string)>();
+        if (timestamp is not null)
+        {
+            variables.Add(("REPRODUCIBLE_TIMESTAMP", timestamp));
+        }
+
+        if (labels is not null)
+        {
+            variables.Add(("PROVENANCE_LABELS", labels));
+        }
+
+        var settings = Read([.. variables]);
+        Assert.Equal(expectTimestamp, settings.ReproducibleTimestamp);
+        Assert.Equal(expectLabels, settings.ProvenanceLabels);
+    }
+
+    [Fact]
+    public void Read_WhenProvenanceLabelsIsNotABoolean_NamesTheVariable() =>
+        Assert.Contains("PROVENANCE_LABELS 'sometimes' is not a boolean", Fails(("PROVENANCE_LABELS", "sometimes")), StringComparison.Ordinal);
+
     [Fact]
     public void Read_WhenInsecureIsTrue_UsesPlaintext() =>
         Assert.Equal("http", Read(("INSECURE", "TRUE")).ManagerAddress.Scheme);

@@ -43,9 +43,11 @@ public sealed class WorkerEndToEndTests
         var lines = run.Manager.LogLines;
         Assert.Contains(lines, l => l.Key == "stream" && l.Text == marker + "\n");
         var steps = lines.Where(l => l.IsCommand).Select(l => l.Text).ToList();
-        Assert.Equal(3, steps.Count);
-        Assert.StartsWith("Step 1/3 : FROM ", steps[0], StringComparison.Ordinal);
-        Assert.StartsWith("Step 2/3 : RUN echo", steps[1], StringComparison.Ordinal);
+        // The Dockerfile's steps, then Podman's step for the provenance label (ADR 0012).
+        Assert.Equal(4, steps.Count);
+        Assert.StartsWith("Step 1/4 : FROM ", steps[0], StringComparison.Ordinal);
+        Assert.StartsWith("Step 2/4 : RUN echo", steps[1], StringComparison.Ordinal);
+        Assert.StartsWith("Step 4/4 : LABEL \"org.opencontainers.image.created\"=", steps[3], StringComparison.Ordinal);
         Assert.DoesNotContain(lines, l => l.Text.StartsWith("STEP ", StringComparison.Ordinal));
         Assert.Empty(run.Manager.Violations);
         Faults.CallAndStreamFaultTests.AssertEveryLineBeforeItsPhaseEnds(run.Manager.Events);

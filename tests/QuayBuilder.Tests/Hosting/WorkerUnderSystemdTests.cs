@@ -34,9 +34,9 @@ public sealed partial class WorkerUnderSystemdTests(ITestOutputHelper output)
         var state = messages.Where(m => m != "WATCHDOG=1").ToList();
         Assert.Equal("STATUS=registering with the build manager", state[0]);
         Assert.Equal("READY=1", state[1]);
-        Assert.Contains("STATUS=building: Step 2/2 : RUN sleep 2", state);
+        Assert.Contains("STATUS=building: Step 2/3 : RUN sleep 2", state);
         Assert.Equal(["STATUS=complete", "STOPPING=1"], state[^2..]);
-        Assert.True(state.IndexOf("STATUS=building: Step 2/2 : RUN sleep 2") > 1);
+        Assert.True(state.IndexOf("STATUS=building: Step 2/3 : RUN sleep 2") > 1);
         // A 2 s watchdog pings every second; the build takes several.
         Assert.Contains("WATCHDOG=1", messages);
         AssertJournaldLines(result.Stderr, run.Environment["BUILD_UUID"]!);

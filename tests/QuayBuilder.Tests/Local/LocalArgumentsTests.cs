@@ -27,6 +27,7 @@ public sealed class LocalArgumentsTests
             "git@github.com:acme/app.git", "--sha", sha, "--ssh-key=/k", "--context", "web", "--dockerfile=Containerfile",
             "--tag", "v1", "--tag=v2", "--tag", "v1", "--registry", "quay.io", "--repository=acme/app", "--push", "--username", "robot+ci",
             "--password-file", "/p", "--pull-token-file", "/t", "--cached-tag", "main", "--isolation", "oci", "--keep", "--plain", "--verbose",
+            "--no-reproducible", "--no-provenance",
         ]);
 
         Assert.Equal(sha, options.Sha);
@@ -42,6 +43,7 @@ public sealed class LocalArgumentsTests
         Assert.Equal("/t", options.PullTokenFile);
         Assert.Equal("main", options.CachedTag);
         Assert.Equal("oci", options.Isolation);
+        Assert.True(options.NoReproducible && options.NoProvenance);
     }
 
     [Theory]
@@ -54,6 +56,7 @@ public sealed class LocalArgumentsTests
     [InlineData(new[] { "a", "--isolation", "vm" }, "use chroot, oci or rootless")]
     [InlineData(new[] { "a", "--sha", "abc" }, "not a commit id")]
     [InlineData(new[] { "a", "--push=yes" }, "takes no value")]
+    [InlineData(new[] { "a", "--no-provenance=1" }, "takes no value")]
     [InlineData(new[] { "a", "--json", "--plain" }, "exclude each other")]
     [InlineData(new[] { "a", "--frobnicate" }, "unknown option '--frobnicate'")]
     public void Parse_WhenAnArgumentIsWrong_ThrowsOneLineNamingIt(string[] args, string expected)

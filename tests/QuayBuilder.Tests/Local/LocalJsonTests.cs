@@ -56,7 +56,7 @@ public sealed partial class LocalJsonTests
         var expected = server.Manager.LogLines.Select(l => Normalise(l.Json)).ToList();
         var actual = local.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Normalise).ToList();
         Assert.Contains(expected, l => l.Contains(marker, StringComparison.Ordinal));
-        Assert.Contains(expected, l => l.StartsWith("{\"stream\":\"Step 3/3 : COPY", StringComparison.Ordinal));
+        Assert.Contains(expected, l => l.StartsWith("{\"stream\":\"Step 3/4 : COPY", StringComparison.Ordinal));
         Assert.Equal(expected, actual);
         Assert.DoesNotContain(pushToken, local.Output, StringComparison.Ordinal);
         Assert.DoesNotContain(new Uri(url).Query.TrimStart('?'), local.Output, StringComparison.Ordinal);

@@ -28,7 +28,7 @@ public sealed class LocalModeTests
         Assert.Equal("Hello from a Quay build, run locally.\n", await registry.ReadFileAsync(repository, "v1", "srv/hello/greeting.txt"));
         Assert.Equal("built by quay-builder local\n", await registry.ReadFileAsync(repository, "v1", "srv/hello/built-by.txt"));
         Assert.Matches($@"Digest: +{System.Text.RegularExpressions.Regex.Escape(run.Services.Registry + "/" + repository)}@sha256:[0-9a-f]{{64}}", result.Stdout);
-        Assert.Contains("Step 2/4 : RUN mkdir -p /srv/hello", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Step 2/5 : RUN mkdir -p /srv/hello", result.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain(password, result.Output, StringComparison.Ordinal);
         // Not a terminal: plain text, no escape codes.
         Assert.DoesNotContain("\e[", result.Output, StringComparison.Ordinal);

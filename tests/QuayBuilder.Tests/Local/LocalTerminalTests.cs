@@ -22,7 +22,7 @@ public sealed class LocalTerminalTests
         Assert.True(result.ExitCode == 0, result.ToString());
         var screen = result.Stdout;
         Assert.Contains("\e[1;36m==> Pulling\e[0m", screen, StringComparison.Ordinal);
-        Assert.Contains("\e[1;34mStep 2/2 : RUN echo terminal-ok\e[0m", screen, StringComparison.Ordinal);
+        Assert.Contains("\e[1;34mStep 2/3 : RUN echo terminal-ok\e[0m", screen, StringComparison.Ordinal);
         Assert.Contains("\e[1;32mBuild complete: pushed\e[0m", screen, StringComparison.Ordinal);
         // Pull and push progress are bars redrawn in place, ending full.
         Assert.Contains(ClearLine + "  [", screen, StringComparison.Ordinal);
@@ -47,7 +47,7 @@ public sealed class LocalTerminalTests
         var screen = result.Stdout.Replace("\e[?1h\e=", string.Empty, StringComparison.Ordinal).Replace("\e[?1l\e>", string.Empty, StringComparison.Ordinal);
         Assert.DoesNotContain("\e", screen, StringComparison.Ordinal);
         Assert.DoesNotContain("█", screen, StringComparison.Ordinal);
-        Assert.Contains("Step 2/2 : RUN echo plain-ok", screen, StringComparison.Ordinal);
+        Assert.Contains("Step 2/3 : RUN echo plain-ok", screen, StringComparison.Ordinal);
         Assert.Contains("Getting image source signatures", screen, StringComparison.Ordinal);
         Assert.Contains("==> Building", screen, StringComparison.Ordinal);
     }
