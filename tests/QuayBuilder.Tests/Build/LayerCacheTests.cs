@@ -57,6 +57,16 @@ public sealed class LayerCacheTests(ITestOutputHelper output)
         Assert.DoesNotContain("Using cache", afterChange, StringComparison.Ordinal);
         Assert.Equal(["latest"], await lab.TagsAsync());
 
+        // The next generation: the changed build's chain mixes pulled and new images; it publishes too.
+        var republished = await lab.Cache(lab.Registry(push: true)).PublishAsync(changed.ImageId, await lab.PushAsync(changed.ImageId), ["latest"], None);
+        Assert.True(republished.Succeeded, republished.Warning);
+        Assert.Equal(5, republished.Images);
+        await lab.EmptyStoreAsync(changed.ImageId);
+        await lab.PrimeAsync();
+        var again = await lab.BuildAsync(dockerfile, "v2");
+        Assert.Equal(6, again.CachedSteps);
+        Assert.Equal(["latest"], await lab.TagsAsync());
+
         output.WriteLine($"cold {cold.Elapsed.TotalSeconds:0.00} s, unchanged rebuild {unchanged.Elapsed.TotalSeconds:0.00} s " +
             $"({unchanged.Elapsed / cold.Elapsed:0.00}), changed-file rebuild {changed.Elapsed.TotalSeconds:0.00} s ({changed.Elapsed / cold.Elapsed:0.00}); " +
             $"prime {primed.Elapsed.TotalSeconds:0.00} s");
