@@ -43,7 +43,8 @@ internal sealed class LayerCache(IContainerRuntime runtime, ImageStore store, Re
         try
         {
             var images = await store.ListAsync(bounded.Token).ConfigureAwait(false);
-            var ancestors = ImageStore.UntaggedAncestors(images, builtImageId).Take(MaxImages).Reverse().ToList();
+            // Oldest first: a step is reusable only when every step before it is, so a long chain keeps its start.
+            var ancestors = ImageStore.UntaggedAncestors(images, builtImageId).Reverse().Take(MaxImages).ToList();
             if (ancestors.Count == 0)
             {
                 return Report(0, clock, "the build left no intermediate images (was it built with layers?)");
