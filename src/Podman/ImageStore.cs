@@ -52,7 +52,9 @@ public sealed class ImageStore : IAsyncDisposable
     /// <summary>
     /// The untagged ancestors of <paramref name="imageId"/>, nearest first: the intermediate images
     /// a layered build committed on the way to it (or pulled as its cache). Stops at the first
-    /// tagged ancestor (the base image, which has its own name) or a missing parent.
+    /// tagged ancestor (the base image, which has its own name) or a missing parent. A name with a
+    /// digest (<c>repo@sha256:…</c>, which Podman 4.3 lists among RepoTags of an image pulled by
+    /// digest) is not a tag.
     /// </summary>
     public static IReadOnlyList<StoredImage> UntaggedAncestors(IReadOnlyList<StoredImage> images, string imageId)
     {
@@ -61,7 +63,7 @@ public sealed class ImageStore : IAsyncDisposable
         var result = new List<StoredImage>();
         var seen = new HashSet<string>(StringComparer.Ordinal) { PodmanClient.StripAlgorithm(imageId) };
         var current = byId.GetValueOrDefault(PodmanClient.StripAlgorithm(imageId));
-        while (current?.ParentId is { } parentId && seen.Add(parentId) && byId.TryGetValue(parentId, out var parent) && parent.RepoTags.Count == 0)
+        while (current?.ParentId is { } parentId && seen.Add(parentId) && byId.TryGetValue(parentId, out var parent) && !parent.RepoTags.Any(IsTag))
         {
             result.Add(parent);
             current = parent;
@@ -69,6 +71,8 @@ public sealed class ImageStore : IAsyncDisposable
 
         return result;
     }
+
+    private static bool IsTag(string name) => !name.Contains('@', StringComparison.Ordinal);
 
     /// <summary>
     /// The config bytes of each image, exactly as stored: the image id of a Docker-format image is

@@ -11,12 +11,12 @@ public sealed class ImageStoreTests(PodmanFixture podman)
     private static StoredImage Image(string id, string? parent, params string[] tags) => new(id, parent, tags, null, DateTimeOffset.UnixEpoch);
 
     [Fact]
-    public void UntaggedAncestors_WalksParentsNearestFirstAndStopsAtTheTaggedBase()
+    public void UntaggedAncestors_WalksParentsNearestFirstPastDigestNamesAndStopsAtTheTaggedBase()
     {
         var images = new[]
         {
             Image("base", null, "busybox:latest"),
-            Image("step1", "base"),
+            Image("step1", "base", "registry.example/acme/web@sha256:" + new string('1', 64)),
             Image("step2", "step1"),
             Image("built", "step2", "app:latest"),
             Image("other", "base"),
