@@ -86,7 +86,7 @@ internal static partial class WorkerCommand
         notifier.Ready();
 
         await using var heartbeat = new HeartbeatLoop(client, session.JobToken, settings.HeartbeatInterval, settings.HeartbeatWindow, loggerFactory.CreateLogger<HeartbeatLoop>());
-        await using var log = new BuildLogStream(client, session.JobToken, LogWindow, reason => abort.Abort(FailureKind.JobGone, JobGoneMessage(reason)), loggerFactory.CreateLogger<BuildLogStream>());
+        await using var log = new BuildLogStream(client, session.JobToken, new BuildLogStreamOptions { Window = LogWindow, MaxLogBytes = settings.LogMaxBytes }, reason => abort.Abort(FailureKind.JobGone, JobGoneMessage(reason)), loggerFactory.CreateLogger<BuildLogStream>());
         using var goneRegistration = heartbeat.JobGone.Register(() => abort.Abort(FailureKind.JobGone, JobGoneMessage(heartbeat.GoneReason ?? "heartbeats failed")));
         heartbeat.Start();
         log.Start();

@@ -33,7 +33,7 @@ internal sealed class ManagerReporter : IBuildReporter
     }
 
     public void Write(BuildLogMessage message) =>
-        _log.Enqueue(message.WithText(_masker.Apply(message.Text)).ToJson(), _phaseName);
+        _log.Enqueue(message.WithText(_masker.Apply(message.Text)), _phaseName);
 
     public Task<string?> DetermineCachedTagAsync(string baseImageName, string baseImageTag, string baseImageId, CancellationToken cancellationToken) =>
         _session.DetermineCachedTagAsync(baseImageName, baseImageTag, baseImageId, cancellationToken);

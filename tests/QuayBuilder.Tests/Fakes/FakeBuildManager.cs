@@ -189,10 +189,12 @@ public sealed partial class FakeBuildManager : BuildManager.BuildManagerBase
         {
             int last = 0;
             int onThisStream = 0;
+            long streamBytes = 0;
             await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
             {
                 CheckToken(request.JobJwt);
                 Interlocked.Increment(ref Heartbeats);
+                OnLogRequest(request, ref streamBytes);
                 if (BreakLogStreamAfter > 0 && ++onThisStream > BreakLogStreamAfter && LogStreamBreaks > 0)
                 {
                     LogStreamBreaks--;
@@ -248,6 +250,8 @@ public sealed partial class FakeBuildManager : BuildManager.BuildManagerBase
 
                 Answer(true, request.SequenceNumber);
             }
+
+            OnLogStreamCompleted();
         }
         finally
         {
