@@ -101,24 +101,59 @@ internal sealed partial class BuildLogStream : IAsyncDisposable
     public void Enqueue(BuildLogMessage message, string phase)
     {
         long bytes = Encoding.UTF8.GetByteCount(message.Text);
+        if (bytes > _options.MaxPieceBytes || (_budget.IsCut && message.Kind != LogMessageKind.Error))
+        {
+            EnqueueLongOrCut(message, phase, bytes);
+            return;
+        }
+
+        // The common case, one message: encoded outside the lock, admitted and numbered under it.
+        // (IsCut is read without the lock: a stale false only sends the line to Admit, which decides.)
+        var json = message.ToJson();
+        BuildLogMessage? notice;
+        lock (_gate)
+        {
+            _phase = phase;
+            if (_budget.Admit(message.Kind, bytes, out notice))
+            {
+                Push(json, phase, bytes, isNotice: false);
+                return;
+            }
+
+            if (notice is { } cut)
+            {
+                Push(cut.ToJson(), phase, Encoding.UTF8.GetByteCount(cut.Text), isNotice: true);
+            }
+        }
+
+        if (notice is not null)
+        {
+            LogCut(_logger, _budget.MaxBytes);
+        }
+    }
+
+    private void EnqueueLongOrCut(BuildLogMessage message, string phase, long bytes)
+    {
         bool admitted;
         BuildLogMessage? notice;
         lock (_gate)
         {
             admitted = _budget.Admit(message.Kind, bytes, out notice);
             _phase = phase;
+            if (notice is { } cut)
+            {
+                Push(cut.ToJson(), phase, Encoding.UTF8.GetByteCount(cut.Text), isNotice: true);
+            }
         }
 
-        if (notice is { } cut)
+        if (notice is not null)
         {
             LogCut(_logger, _budget.MaxBytes);
-            Add([cut], phase, isNotice: true, bytes: -1);
         }
 
         if (admitted)
         {
-            var pieces = LogLineSplitter.Split(message, _options.MaxPieceBytes);
-            Add(pieces, phase, isNotice: false, bytes: pieces.Count == 1 ? bytes : -1);
+            Add(LogLineSplitter.Split(message, _options.MaxPieceBytes), phase);
         }
     }
 
@@ -140,7 +175,10 @@ internal sealed partial class BuildLogStream : IAsyncDisposable
 
         if (summary is { } line)
         {
-            Add([line], phase, isNotice: true, bytes: -1);
+            lock (_gate)
+            {
+                Push(line.ToJson(), phase, Encoding.UTF8.GetByteCount(line.Text), isNotice: true);
+            }
         }
 
         long target;
@@ -195,28 +233,24 @@ internal sealed partial class BuildLogStream : IAsyncDisposable
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>
-    /// Numbers and queues the messages of one line, consecutively even with other writers.
-    /// <paramref name="bytes"/>: the text's UTF-8 size when already known, else -1.
-    /// </summary>
-    private void Add(IReadOnlyList<BuildLogMessage> messages, string phase, bool isNotice, long bytes)
+    /// <summary>Numbers and queues the pieces of one line, consecutively even with other writers.</summary>
+    private void Add(IReadOnlyList<BuildLogMessage> pieces, string phase)
     {
-        var entries = new Entry[messages.Count];
-        for (int i = 0; i < messages.Count; i++)
-        {
-            var request = new LogMessageRequest { JobJwt = _jobToken, LogMessage = messages[i].ToJson(), Phase = phase };
-            entries[i] = new Entry(request, bytes >= 0 ? bytes : Encoding.UTF8.GetByteCount(messages[i].Text), isNotice);
-        }
-
+        var encoded = pieces.Select(p => (Json: p.ToJson(), Bytes: (long)Encoding.UTF8.GetByteCount(p.Text))).ToArray();
         lock (_gate)
         {
-            foreach (var entry in entries)
+            foreach (var (json, bytes) in encoded)
             {
-                entry.Request.SequenceNumber = ++_lastSequence;
-                _enqueued++;
-                _queue.Writer.TryWrite(entry);
+                Push(json, phase, bytes, isNotice: false);
             }
         }
+    }
+
+    /// <summary>Numbers and queues one message. The caller holds <see cref="_gate"/>.</summary>
+    private void Push(string json, string phase, long textBytes, bool isNotice)
+    {
+        _enqueued++;
+        _queue.Writer.TryWrite(new Entry(++_lastSequence, json, phase, textBytes, isNotice));
     }
 
     private async Task RunAsync()
@@ -297,8 +331,9 @@ internal sealed partial class BuildLogStream : IAsyncDisposable
         {
             foreach (var entry in resend)
             {
-                await call.RequestStream.WriteAsync(entry.Request, connection.Token).ConfigureAwait(false);
-                carriedBytes += WireBytes(entry);
+                var request = ToRequest(entry);
+                await call.RequestStream.WriteAsync(request, connection.Token).ConfigureAwait(false);
+                carriedBytes += WireBytes(request);
             }
 
             if (resend.Length > 0)
@@ -327,7 +362,8 @@ internal sealed partial class BuildLogStream : IAsyncDisposable
                 // Keep the line until it is safely in flight: a break while waiting for a slot or
                 // a rotation must not lose it.
                 _carried = entry;
-                long bytes = WireBytes(entry);
+                var request = ToRequest(entry);
+                long bytes = WireBytes(request);
                 if (carriedBytes > 0 && carriedBytes + bytes > _options.MaxStreamBytes)
                 {
                     end = StreamEnd.Rotated;
@@ -341,7 +377,7 @@ internal sealed partial class BuildLogStream : IAsyncDisposable
                     _carried = null;
                 }
 
-                await call.RequestStream.WriteAsync(entry.Request, connection.Token).ConfigureAwait(false);
+                await call.RequestStream.WriteAsync(request, connection.Token).ConfigureAwait(false);
                 carriedBytes += bytes;
                 state.Touch();
             }
@@ -498,7 +534,7 @@ internal sealed partial class BuildLogStream : IAsyncDisposable
                 {
                     // Numbers and JSON objects are ours to get right; a rejection means a bug here.
                     Interlocked.Increment(ref _rejected);
-                    LogRejected(_logger, answered.Request.SequenceNumber, answer.SequenceNumber);
+                    LogRejected(_logger, answered.Sequence, answer.SequenceNumber);
                 }
             }
         }
@@ -570,26 +606,28 @@ internal sealed partial class BuildLogStream : IAsyncDisposable
 
         Interlocked.Increment(ref _refused);
         signal?.TrySetResult();
-        LogRefused(_logger, refused.Request.SequenceNumber, refused.TextBytes, status.StatusCode, status.Detail);
+        LogRefused(_logger, refused.Sequence, refused.TextBytes, status.StatusCode, status.Detail);
     }
 
-    private Entry Notice(Entry refused, Status status)
+    private static Entry Notice(Entry refused, Status status)
     {
         var detail = status.Detail.Length > 200 ? status.Detail[..200] + "…" : status.Detail;
         var text = string.Create(CultureInfo.InvariantCulture,
             $"Warning: a log line of {refused.TextBytes:N0} bytes was dropped: the build manager refused it ({status.StatusCode}: {detail}). The log goes on with the next line.");
-        var request = new LogMessageRequest
-        {
-            JobJwt = _jobToken,
-            SequenceNumber = refused.Request.SequenceNumber,
-            LogMessage = BuildLogMessage.Stream(text).ToJson(),
-            Phase = refused.Request.Phase,
-        };
-        return new Entry(request, Encoding.UTF8.GetByteCount(text), IsNotice: true);
+        var notice = BuildLogMessage.Stream(text);
+        return new Entry(refused.Sequence, notice.ToJson(), refused.Phase, Encoding.UTF8.GetByteCount(notice.Text), IsNotice: true);
     }
 
+    private LogMessageRequest ToRequest(Entry entry) => new()
+    {
+        JobJwt = _jobToken,
+        SequenceNumber = entry.Sequence,
+        LogMessage = entry.Json,
+        Phase = entry.Phase,
+    };
+
     // What the request costs on the stream: the message plus gRPC's 5-byte frame header.
-    private static long WireBytes(Entry entry) => entry.Request.CalculateSize() + 5;
+    private static long WireBytes(LogMessageRequest request) => request.CalculateSize() + 5;
 
     private enum StreamEnd
     {
@@ -599,9 +637,10 @@ internal sealed partial class BuildLogStream : IAsyncDisposable
         Idle,
     }
 
+    /// <param name="Json">The <c>log_message</c>: one JSON object.</param>
     /// <param name="TextBytes">UTF-8 bytes of the line's text (for the notice that may replace it).</param>
     /// <param name="IsNotice">One of our own notices, never replaced by another.</param>
-    private readonly record struct Entry(LogMessageRequest Request, long TextBytes, bool IsNotice);
+    private readonly record struct Entry(int Sequence, string Json, string Phase, long TextBytes, bool IsNotice);
 
     /// <summary>What one stream's reader learned: answers, the last activity, the final status.</summary>
     private sealed class StreamState
