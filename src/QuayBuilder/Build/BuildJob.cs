@@ -565,7 +565,10 @@ internal sealed partial class BuildJob
         bounded.CancelAfter(limit);
         try
         {
-            await _reporter.FlushAsync(bounded.Token).ConfigureAwait(false);
+            if (!await _reporter.FlushAsync(bounded.Token).ConfigureAwait(false))
+            {
+                LogFlushTimedOut(_logger, limit.TotalSeconds);
+            }
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {

@@ -7,7 +7,8 @@ namespace QuayBuilder.Build;
 /// <summary>
 /// One line of the build log, as the manager receives it: always a JSON object (the manager can
 /// fail the whole stream on any other JSON value), whose text is under <c>error</c>,
-/// <c>status</c> or <c>stream</c>.
+/// <c>status</c> or <c>stream</c>. A piece of a split line also carries
+/// <c>"partial": {"ordinal": n, "last": bool}</c>, which Quay's manager ignores.
 /// </summary>
 internal readonly record struct BuildLogMessage(LogMessageKind Kind, string Text, string? Id = null, long? Current = null, long? Total = null)
 {
@@ -18,6 +19,9 @@ internal readonly record struct BuildLogMessage(LogMessageKind Kind, string Text
         new(LogMessageKind.Status, status, id, current, total);
 
     public static BuildLogMessage Error(string text) => new(LogMessageKind.Error, text);
+
+    /// <summary>Set when this message is one piece of a longer line (see <see cref="LogPiece"/>).</summary>
+    public LogPiece? Piece { get; init; }
 
     /// <summary>The text a person reads, without the JSON around it.</summary>
     public override string ToString() => Kind == LogMessageKind.Stream ? Text.TrimEnd('\n') : Text;
@@ -62,6 +66,14 @@ internal readonly record struct BuildLogMessage(LogMessageKind Kind, string Text
                     }
 
                     break;
+            }
+
+            if (Piece is { } piece)
+            {
+                json.WriteStartObject("partial");
+                json.WriteNumber("ordinal", piece.Ordinal);
+                json.WriteBoolean("last", piece.Last);
+                json.WriteEndObject();
             }
 
             json.WriteEndObject();

@@ -22,6 +22,9 @@ internal interface IBuildReporter
     /// </summary>
     Task<string?> DetermineCachedTagAsync(string baseImageName, string baseImageTag, string baseImageId, CancellationToken cancellationToken);
 
-    /// <summary>Waits until every queued line was delivered (or <paramref name="cancellationToken"/> fires).</summary>
-    Task FlushAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Waits until every queued line was delivered; returns false when the reporter's own bound ran
+    /// out first (the lines stay queued), and throws when <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    Task<bool> FlushAsync(CancellationToken cancellationToken);
 }

@@ -93,7 +93,7 @@ internal static partial class WorkerCommand
             notifier.Ready();
 
             var heartbeat = new HeartbeatLoop(client, session.JobToken, settings.HeartbeatInterval, settings.HeartbeatWindow, loggerFactory.CreateLogger<HeartbeatLoop>());
-            var log = new BuildLogStream(client, session.JobToken, LogWindow, reason => abort.Abort(FailureKind.JobGone, JobGoneMessage(reason)), loggerFactory.CreateLogger<BuildLogStream>());
+            var log = new BuildLogStream(client, session.JobToken, new BuildLogStreamOptions { Window = LogWindow, MaxLogBytes = settings.LogMaxBytes }, reason => abort.Abort(FailureKind.JobGone, JobGoneMessage(reason)), loggerFactory.CreateLogger<BuildLogStream>());
             try
             {
                 using var goneRegistration = heartbeat.JobGone.Register(() => abort.Abort(FailureKind.JobGone, JobGoneMessage(heartbeat.GoneReason ?? "heartbeats failed")));

@@ -84,6 +84,9 @@ internal sealed record WorkerSettings
     /// <summary>Bounds on build packages (<c>PACKAGE_*</c> variables).</summary>
     public SourceLimits SourceLimits { get; init; } = SourceLimits.Default;
 
+    /// <summary><c>LOG_MAX_BYTES</c>: bytes of text the whole build log may hold; past it the log is cut and the build goes on.</summary>
+    public long LogMaxBytes { get; init; } = 64L * 1024 * 1024;
+
     /// <summary><c>GIT_IDLE_TIMEOUT</c> (seconds).</summary>
     public TimeSpan GitIdleTimeout { get; init; } = TimeSpan.FromMinutes(3);
 

@@ -67,6 +67,7 @@ internal static class WorkerSettingsReader
             HeartbeatWindow = ReadSeconds(Get, "HEARTBEAT_WINDOW") ?? TimeSpan.FromSeconds(60),
             RegistrationRetryTime = ReadSeconds(Get, "REGISTRATION_TIMEOUT") ?? TimeSpan.FromSeconds(60),
             SourceLimits = ReadSourceLimits(Get),
+            LogMaxBytes = ReadCount(Get, "LOG_MAX_BYTES") ?? 64L * 1024 * 1024,
             GitIdleTimeout = ReadSeconds(Get, "GIT_IDLE_TIMEOUT") ?? TimeSpan.FromMinutes(3),
             GitTotalTimeout = ReadSeconds(Get, "GIT_TOTAL_TIMEOUT") ?? TimeSpan.FromMinutes(15),
             GitConnectTimeout = ReadSeconds(Get, "GIT_CONNECT_TIMEOUT") ?? TimeSpan.FromSeconds(30),

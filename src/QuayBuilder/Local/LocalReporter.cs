@@ -112,7 +112,7 @@ internal sealed class LocalReporter : IBuildReporter
     public Task<string?> DetermineCachedTagAsync(string baseImageName, string baseImageTag, string baseImageId, CancellationToken cancellationToken) =>
         Task.FromResult(_cachedTag);
 
-    public Task FlushAsync(CancellationToken cancellationToken)
+    public Task<bool> FlushAsync(CancellationToken cancellationToken)
     {
         lock (_gate)
         {
@@ -120,7 +120,7 @@ internal sealed class LocalReporter : IBuildReporter
             _out.Flush();
         }
 
-        return Task.CompletedTask;
+        return Task.FromResult(true);
     }
 
     /// <summary>

@@ -35,10 +35,10 @@ internal sealed class ManagerReporter : IBuildReporter
     }
 
     public void Write(BuildLogMessage message) =>
-        _log.Enqueue(message.WithText(_masker.Apply(message.Text)).ToJson(), _phaseName);
+        _log.Enqueue(message.WithText(_masker.Apply(message.Text)), _phaseName);
 
     public Task<string?> DetermineCachedTagAsync(string baseImageName, string baseImageTag, string baseImageId, CancellationToken cancellationToken) =>
         _session.DetermineCachedTagAsync(baseImageName, baseImageTag, baseImageId, cancellationToken);
 
-    public Task FlushAsync(CancellationToken cancellationToken) => _log.FlushAsync(cancellationToken);
+    public Task<bool> FlushAsync(CancellationToken cancellationToken) => _log.FlushAsync(cancellationToken);
 }

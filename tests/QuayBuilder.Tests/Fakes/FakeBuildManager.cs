@@ -234,11 +234,13 @@ public sealed partial class FakeBuildManager : BuildManager.BuildManagerBase
         {
             int last = 0;
             int onThisStream = 0;
+            long streamBytes = 0;
             await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
             {
                 CheckToken(request.JobJwt);
                 ThrowIfFaulted("LogMessage", null);
                 Interlocked.Increment(ref Heartbeats);
+                OnLogRequest(request, ref streamBytes);
                 if (BreakLogStreamAfter > 0 && ++onThisStream > BreakLogStreamAfter && LogStreamBreaks > 0)
                 {
                     LogStreamBreaks--;
@@ -296,6 +298,8 @@ public sealed partial class FakeBuildManager : BuildManager.BuildManagerBase
 
                 Answer(true, request.SequenceNumber);
             }
+
+            OnLogStreamCompleted();
         }
         finally
         {

@@ -54,7 +54,7 @@ public sealed class FakeManagerServer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Services.AddGrpc();
+        builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = FakeBuildManager.MaxReceiveMessageSize);
         builder.Services.AddSingleton(Manager);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -57,7 +57,7 @@ internal sealed class RecordingReporter(List<string> journal) : IBuildReporter
     public Task<string?> DetermineCachedTagAsync(string baseImageName, string baseImageTag, string baseImageId, CancellationToken cancellationToken) =>
         Task.FromResult(CachedTag);
 
-    public Task FlushAsync(CancellationToken cancellationToken)
+    public Task<bool> FlushAsync(CancellationToken cancellationToken)
     {
         lock (Journal)
         {
@@ -65,6 +65,6 @@ internal sealed class RecordingReporter(List<string> journal) : IBuildReporter
             Journal.Add("flush");
         }
 
-        return Task.CompletedTask;
+        return Task.FromResult(true);
     }
 }

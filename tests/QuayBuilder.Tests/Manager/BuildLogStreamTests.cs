@@ -16,7 +16,7 @@ public sealed class BuildLogStreamTests
         var watch = Stopwatch.StartNew();
         for (int i = 0; i < lines; i++)
         {
-            log.Enqueue(BuildLogMessage.Stream($"line {i}").ToJson(), "building");
+            log.Enqueue(BuildLogMessage.Stream($"line {i}"), "building");
         }
 
         await log.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
@@ -42,7 +42,7 @@ public sealed class BuildLogStreamTests
         const int lines = 300;
         for (int i = 0; i < lines; i++)
         {
-            log.Enqueue(BuildLogMessage.Stream($"line {i}").ToJson(), "building");
+            log.Enqueue(BuildLogMessage.Stream($"line {i}"), "building");
         }
 
         await log.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
@@ -66,7 +66,7 @@ public sealed class BuildLogStreamTests
         {
             for (int i = 0; i < 100; i++)
             {
-                log.Enqueue(BuildLogMessage.Stream($"t{t} {i}").ToJson(), "building");
+                log.Enqueue(BuildLogMessage.Stream($"t{t} {i}"), "building");
             }
         })));
         await log.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));

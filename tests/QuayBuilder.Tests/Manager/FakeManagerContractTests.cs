@@ -25,7 +25,7 @@ public sealed class FakeManagerContractTests
         await using var context = await ManagerTestContext.StartAsync();
         await using var log = context.OpenLog();
         await context.Session.SetPhaseAsync(BuildPhase.Unpacking, null, CancellationToken.None);
-        log.Enqueue(BuildLogMessage.Stream("unpacked").ToJson(), "unpacking");
+        log.Enqueue(BuildLogMessage.Stream("unpacked"), "unpacking");
         await log.FlushAsync(CancellationToken.None);
         await context.Session.SetPhaseAsync(BuildPhase.Pulling, null, CancellationToken.None);
 

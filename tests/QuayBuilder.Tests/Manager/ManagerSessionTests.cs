@@ -159,14 +159,14 @@ public sealed class ManagerSessionTests
         await context.Session.SetPhaseAsync(BuildPhase.Building, null, CancellationToken.None);
         for (int i = 0; i < 20; i++)
         {
-            log.Enqueue(BuildLogMessage.Stream($"before {i}").ToJson(), "building");
+            log.Enqueue(BuildLogMessage.Stream($"before {i}"), "building");
         }
 
         await log.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
         await context.Server.StopAsync();
         for (int i = 0; i < 20; i++)
         {
-            log.Enqueue(BuildLogMessage.Stream($"during {i}").ToJson(), "building");
+            log.Enqueue(BuildLogMessage.Stream($"during {i}"), "building");
         }
 
         await Task.Delay(1000);
