@@ -36,8 +36,10 @@ public interface IContainerRuntime : IAsyncDisposable
     /// <summary>
     /// Removes an image name, or the image itself when given its id or its last name — never by
     /// force, so nothing another build uses is touched. Returns false when the runtime refused
-    /// because the image is in use (HTTP 409: a container runs on it, it has child images, or an
-    /// id still has several names); a missing image counts as removed.
+    /// because the image is in use (HTTP 409: a container runs on it, or it has child images); a
+    /// missing image counts as removed. Remove an image's names before its id: Podman 4.3.1
+    /// refuses an id that still has several names with HTTP 500 ("please force removal"), which
+    /// is thrown.
     /// </summary>
     Task<bool> RemoveImageAsync(string nameOrId, CancellationToken ct);
 

@@ -56,7 +56,7 @@ public sealed class DockerApiClientTests(PodmanFixture podman)
         }
         finally
         {
-            await client.RemoveImageAsync(id, None);
+            await TestImages.RemoveAsync(client, id);
             await client.PruneDanglingImagesAsync(None);
         }
 

@@ -198,7 +198,7 @@ public sealed partial class PodmanClientTests(PodmanFixture podman)
         }
         finally
         {
-            await client.RemoveImageAsync(id, None);
+            await TestImages.RemoveAsync(client, id);
         }
     }
 
