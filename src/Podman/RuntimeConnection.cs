@@ -117,10 +117,12 @@ internal sealed class RuntimeConnection : IDisposable
         }
 
         var summary = new StreamSummary();
-        var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+        // Prefetched: the socket is read as fast as the runtime writes, however slow onMessage
+        // is; a backed-up answer makes Podman's chroot isolation drop a RUN's last output (see PrefetchStream).
+        var stream = new PrefetchStream(await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false));
         await using (stream.ConfigureAwait(false))
         {
-            using var reader = new StreamReader(stream, Encoding.UTF8);
+            using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: -1, leaveOpen: true);
             while (await ReadLineAsync(reader, operation, ct).ConfigureAwait(false) is { } line)
             {
                 if (string.IsNullOrWhiteSpace(line))
