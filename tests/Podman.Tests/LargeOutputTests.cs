@@ -15,7 +15,7 @@ public sealed partial class LargeOutputTests(PodmanFixture podman)
     /// A consumer slower than the RUN prints (the worker masks, translates and queues every line),
     /// no sleep after the RUN, chroot isolation. When the answer was read at the consumer's pace,
     /// Podman 4.3.1 dropped the end of the RUN's output (up to 64 KiB, cut mid-line, right before
-    /// COMMIT) in about a third of these builds, so the test builds twice; see PrefetchStream.
+    /// COMMIT) in 6 of 14 of these builds, so the test builds twice; see PrefetchStream.
     /// </summary>
     [Fact]
     public async Task Build_WhenConsumerIsSlowerThanTheRun_EveryLineArrivesBeforeCommit()
