@@ -39,6 +39,11 @@ internal static partial class WorkerCommand
 
         var masker = new SecretMasker();
         masker.Add(settings.Token);
+        foreach (var secret in settings.Proxy.Secrets())
+        {
+            masker.Add(secret);
+        }
+
         using var loggerFactory = WorkerLogging.Create(settings.Debug, settings.BuildUuid, masker);
         var logger = loggerFactory.CreateLogger("quay-builder");
         using var notifier = new SystemdNotifier(SystemdEnvironment.FromProcess(), masker, logger);

@@ -36,6 +36,28 @@ internal sealed record ProxySettings
     }
 
     /// <summary>
+    /// The passwords of proxy URLs with credentials (<c>http://user:password@proxy:3128</c>),
+    /// unescaped, for the secret masker (which adds the escaped form): a proxy error from Podman,
+    /// Git or a RUN step may quote the URL.
+    /// </summary>
+    public IEnumerable<string> Secrets()
+    {
+        foreach (var proxy in new[] { HttpProxy, HttpsProxy })
+        {
+            if (proxy is null || !Uri.TryCreate(proxy.Contains("://", StringComparison.Ordinal) ? proxy : "http://" + proxy, UriKind.Absolute, out var uri))
+            {
+                continue;
+            }
+
+            int colon = uri.UserInfo.IndexOf(':', StringComparison.Ordinal);
+            if (colon >= 0 && colon < uri.UserInfo.Length - 1)
+            {
+                yield return Uri.UnescapeDataString(uri.UserInfo[(colon + 1)..]);
+            }
+        }
+    }
+
+    /// <summary>
     /// Both spellings of every set variable, and null (remove) for every unset one: curl reads only
     /// the lower-case <c>http_proxy</c>, Go and .NET read either, and an inherited empty or stale
     /// value must not win over what the worker decided.

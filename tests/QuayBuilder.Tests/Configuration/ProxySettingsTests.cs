@@ -30,6 +30,20 @@ public sealed class ProxySettingsTests
     }
 
     [Fact]
+    public void Secrets_WhenAProxyUrlCarriesAPassword_IsThePasswordUnescaped()
+    {
+        var proxy = ProxySettings.Read(name => name switch
+        {
+            "HTTP_PROXY" => "http://robot:p%40ss-w0rd@proxy.example:3128",
+            "HTTPS_PROXY" => "proxy.example:3128",
+            _ => null,
+        });
+
+        Assert.Equal(["p@ss-w0rd"], proxy.Secrets());
+        Assert.Empty(ProxySettings.Read(name => name == "HTTP_PROXY" ? "http://robot@proxy.example:3128" : null).Secrets());
+    }
+
+    [Fact]
     public void BuildArguments_WhenSet_AreDockersPredefinedArgumentsInBothSpellings()
     {
         var proxy = Read(("HTTP_PROXY", "http://proxy:3128"), ("NO_PROXY", "quay.example.com"));
