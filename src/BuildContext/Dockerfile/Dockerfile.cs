@@ -6,6 +6,9 @@ namespace QuayBuilder.BuildContext;
 /// </summary>
 public sealed record Dockerfile(IReadOnlyList<BuildStage> Stages)
 {
+    /// <summary>The escape character (<c># escape=`</c> parser directive; backslash by default).</summary>
+    public char Escape { get; init; } = '\\';
+
     /// <summary>
     /// The first stage's base, the image Quay reports in PULLING's pull metadata; null when the
     /// first stage is <c>FROM scratch</c> (there is nothing to pull).

@@ -12,43 +12,38 @@ namespace QuayBuilder.BuildContext;
 /// <param name="DockerOnlyInstructions">Upper-case keywords, each once, in order of appearance.</param>
 public sealed record DockerfileFinalStage(IReadOnlySet<string> LabelKeys, IReadOnlyList<string> DockerOnlyInstructions)
 {
-    private static readonly string[] DockerOnly = ["healthcheck", "shell", "onbuild"];
+    private static readonly string[] DockerOnly = ["HEALTHCHECK", "SHELL", "ONBUILD"];
 
-    /// <summary>Reads <paramref name="text"/>; throws <see cref="SourceException"/> as <see cref="DockerfileParser.Parse"/> does.</summary>
-    public static DockerfileFinalStage Read(string text)
+    /// <summary>
+    /// Reads the stages <see cref="DockerfileParser.Parse"/> gave: their instructions, with the
+    /// Dockerfile's escape character for quoting in LABEL.
+    /// </summary>
+    public static DockerfileFinalStage Read(Dockerfile dockerfile)
     {
-        ArgumentNullException.ThrowIfNull(text);
-        var stages = DockerfileParser.Parse(text).Stages;
-        var labels = new List<HashSet<string>>();
-        var dockerOnly = new List<List<string>>();
-        var reader = new DockerfileLineReader(text);
-        foreach (var instruction in reader.ReadInstructions())
-        {
-            if (instruction.Keyword == "from")
-            {
-                labels.Add(new HashSet<string>(StringComparer.Ordinal));
-                dockerOnly.Add([]);
-            }
-            else if (labels.Count == 0)
-            {
-                // ARG before the first FROM: nothing of it is in any image's configuration.
-            }
-            else if (instruction.Keyword == "label")
-            {
-                labels[^1].UnionWith(LabelKeysOf(instruction.Arguments, reader.Escape));
-            }
-            else if (DockerOnly.Contains(instruction.Keyword))
-            {
-                dockerOnly[^1].Add(instruction.Keyword.ToUpperInvariant());
-            }
-        }
-
+        ArgumentNullException.ThrowIfNull(dockerfile);
+        var stages = dockerfile.Stages;
         var keys = new HashSet<string>(StringComparer.Ordinal);
         var keywords = new List<string>();
         foreach (var index in FinalChain(stages))
         {
-            keys.UnionWith(labels[index]);
-            keywords.InsertRange(0, dockerOnly[index]);
+            var stageKeywords = new List<string>();
+            foreach (var instruction in stages[index].Instructions)
+            {
+                // "KEYWORD arguments" (BuildStage.Instructions): a keyword never holds a space.
+                var space = instruction.IndexOf(' ', StringComparison.Ordinal);
+                var keyword = space < 0 ? instruction : instruction[..space];
+                var arguments = space < 0 ? string.Empty : instruction[(space + 1)..];
+                if (keyword == "LABEL")
+                {
+                    keys.UnionWith(LabelKeysOf(arguments, dockerfile.Escape));
+                }
+                else if (DockerOnly.Contains(keyword))
+                {
+                    stageKeywords.Add(keyword);
+                }
+            }
+
+            keywords.InsertRange(0, stageKeywords);
         }
 
         return new DockerfileFinalStage(keys, keywords.Distinct(StringComparer.Ordinal).ToList());

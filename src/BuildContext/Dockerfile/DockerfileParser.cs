@@ -72,7 +72,7 @@ public static class DockerfileParser
             throw new SourceException($"{CouldNotParseDockerfile}: it has ARG lines but no FROM. Add FROM <image>.");
         }
 
-        return new Dockerfile([.. stages.Select((stage, i) => stage with { Instructions = instructions[i] })]);
+        return new Dockerfile([.. stages.Select((stage, i) => stage with { Instructions = instructions[i] })]) { Escape = escape };
     }
 
     /// <summary>

@@ -31,7 +31,7 @@ internal sealed record Provenance(long? Timestamp, IReadOnlyList<KeyValuePair<st
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
-        var finalStage = DockerfileFinalStage.Read(dockerfileText);
+        var finalStage = DockerfileFinalStage.Read(DockerfileParser.Parse(dockerfileText));
         var notes = new List<string>();
 
         long? timestamp = null;
