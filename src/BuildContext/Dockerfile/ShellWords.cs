@@ -267,8 +267,8 @@ internal static class ShellWords
     // shell pattern. Bounded: values come from ARG defaults, cut to a sane length first.
     private static string Trim(string value, string pattern, bool prefix, bool longest)
     {
-        const int MaxWork = 256;
-        if (value.Length > MaxWork || pattern.Length > MaxWork)
+        const int maxWork = 256;
+        if (value.Length > maxWork || pattern.Length > maxWork)
         {
             return value;
         }

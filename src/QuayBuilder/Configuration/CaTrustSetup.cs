@@ -192,12 +192,12 @@ internal static class CaTrustSetup
     internal static List<X509Certificate2> Parse(string pem)
     {
         var certificates = new List<X509Certificate2>();
-        const string Begin = "-----BEGIN CERTIFICATE-----";
-        const string End = "-----END CERTIFICATE-----";
-        var start = pem.IndexOf(Begin, StringComparison.Ordinal);
+        const string beginMarker = "-----BEGIN CERTIFICATE-----";
+        const string endMarker = "-----END CERTIFICATE-----";
+        var start = pem.IndexOf(beginMarker, StringComparison.Ordinal);
         while (start >= 0)
         {
-            var end = pem.IndexOf(End, start, StringComparison.Ordinal);
+            var end = pem.IndexOf(endMarker, start, StringComparison.Ordinal);
             if (end < 0)
             {
                 break;
@@ -205,13 +205,13 @@ internal static class CaTrustSetup
 
             try
             {
-                certificates.Add(X509Certificate2.CreateFromPem(pem.AsSpan(start, end + End.Length - start)));
+                certificates.Add(X509Certificate2.CreateFromPem(pem.AsSpan(start, end + endMarker.Length - start)));
             }
             catch (CryptographicException)
             {
             }
 
-            start = pem.IndexOf(Begin, end, StringComparison.Ordinal);
+            start = pem.IndexOf(beginMarker, end, StringComparison.Ordinal);
         }
 
         return certificates;

@@ -117,26 +117,26 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     public async Task FetchAsync_WhenKeyIsGarbage_ThrowsInvalidKeyError()
     {
         var log = new RecordingLog();
-        const string Garbage = "-----BEGIN OPENSSH PRIVATE KEY-----\nthisisnotakeyatall0123456789\n-----END OPENSSH PRIVATE KEY-----\n";
+        const string garbage = "-----BEGIN OPENSSH PRIVATE KEY-----\nthisisnotakeyatall0123456789\n-----END OPENSSH PRIVATE KEY-----\n";
 
         SourceException error = await Assert.ThrowsAsync<SourceException>(
-            () => Fetch(new GitSourceRequest(_server.SshUrl, _server.NewerSha, Garbage), Options, log));
+            () => Fetch(new GitSourceRequest(_server.SshUrl, _server.NewerSha, garbage), Options, log));
 
         Assert.StartsWith("Error cloning git repository (", error.Message, StringComparison.Ordinal);
         Assert.Contains("not a valid SSH private key", error.Message, StringComparison.Ordinal);
-        AssertCleanAfterwards(log.Text + error, Garbage);
+        AssertCleanAfterwards(log.Text + error, garbage);
     }
 
     [Fact]
     public async Task FetchAsync_WhenShaDoesNotExist_ThrowsCheckoutErrorNamingSha()
     {
         var log = new RecordingLog();
-        const string Missing = "0123456789abcdef0123456789abcdef01234567";
+        const string missing = "0123456789abcdef0123456789abcdef01234567";
 
         SourceException error = await Assert.ThrowsAsync<SourceException>(
-            () => Fetch(new GitSourceRequest(_server.SshUrl, Missing, _server.UserKey), Options, log));
+            () => Fetch(new GitSourceRequest(_server.SshUrl, missing, _server.UserKey), Options, log));
 
-        Assert.StartsWith($"Error checking out git commit ({Missing}): ", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"Error checking out git commit ({missing}): ", error.Message, StringComparison.Ordinal);
         AssertCleanAfterwards(log.Text + error);
     }
 
@@ -230,15 +230,15 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     {
         int closedPort = SshServerFixture.FreePort();
         var log = new RecordingLog();
-        const string Token = "ghp_TopSecretToken0123456789";
+        const string token = "ghp_TopSecretToken0123456789";
 
         SourceException error = await Assert.ThrowsAsync<SourceException>(
-            () => Fetch(new GitSourceRequest($"https://x-access-token:{Token}@127.0.0.1:{closedPort}/owner/repo.git", _server.NewerSha, null), Options, log));
+            () => Fetch(new GitSourceRequest($"https://x-access-token:{token}@127.0.0.1:{closedPort}/owner/repo.git", _server.NewerSha, null), Options, log));
 
         Assert.StartsWith($"Error cloning git repository (https://***@127.0.0.1:{closedPort}/owner/repo.git): ", error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(Token, error.Message + log.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, error.Message + log.Text, StringComparison.Ordinal);
         // The checkout's .git may be sent to the build as part of the context.
-        Assert.DoesNotContain(Token, await File.ReadAllTextAsync(Path.Combine(Destination, ".git", "config")), StringComparison.Ordinal);
+        Assert.DoesNotContain(token, await File.ReadAllTextAsync(Path.Combine(Destination, ".git", "config")), StringComparison.Ordinal);
         AssertCleanAfterwards(log.Text + error);
     }
 
