@@ -10,40 +10,40 @@ namespace QuayBuilder.Bench.Extraction;
 /// </summary>
 internal sealed class FileServer : IAsyncDisposable
 {
-    private readonly TcpListener listener = new(IPAddress.Loopback, 0);
-    private readonly string directory;
-    private readonly CancellationTokenSource stop = new();
-    private readonly Task loop;
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly string _directory;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
 
     public FileServer(string directory)
     {
-        this.directory = directory;
-        listener.Start();
-        loop = AcceptAsync();
+        _directory = directory;
+        _listener.Start();
+        _loop = AcceptAsync();
     }
 
-    public Uri Url(string file) => new($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/{file}?X-Amz-Signature=bench");
+    public Uri Url(string file) => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/{file}?X-Amz-Signature=bench");
 
     public async ValueTask DisposeAsync()
     {
-        await stop.CancelAsync();
-        listener.Stop();
+        await _stop.CancelAsync();
+        _listener.Stop();
         try
         {
-            await loop;
+            await _loop;
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException)
         {
         }
 
-        stop.Dispose();
+        _stop.Dispose();
     }
 
     private async Task AcceptAsync()
     {
         while (true)
         {
-            var socket = await listener.AcceptSocketAsync(stop.Token);
+            var socket = await _listener.AcceptSocketAsync(_stop.Token);
             _ = ServeAsync(socket);
         }
     }
@@ -56,7 +56,7 @@ internal sealed class FileServer : IAsyncDisposable
             var buffer = new byte[4096];
             while (!request.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
             {
-                var read = await socket.ReceiveAsync(buffer, stop.Token);
+                var read = await socket.ReceiveAsync(buffer, _stop.Token);
                 if (read == 0)
                 {
                     return;
@@ -66,11 +66,11 @@ internal sealed class FileServer : IAsyncDisposable
             }
 
             var target = request.ToString().Split(' ')[1].Split('?')[0].TrimStart('/');
-            var path = Path.Join(directory, Path.GetFileName(target));
+            var path = Path.Join(_directory, Path.GetFileName(target));
             var length = new FileInfo(path).Length;
             var head = $"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n";
-            await socket.SendAsync(Encoding.ASCII.GetBytes(head), stop.Token);
-            await socket.SendFileAsync(path, stop.Token);
+            await socket.SendAsync(Encoding.ASCII.GetBytes(head), _stop.Token);
+            await socket.SendFileAsync(path, _stop.Token);
             socket.Shutdown(SocketShutdown.Send);
         }
     }
