@@ -6,7 +6,8 @@ using QuayBuilder.Podman;
 namespace QuayBuilder.Cli;
 
 /// <summary>
-/// Finds the container runtime's socket (DOCKER_HOST, then Podman's usual places) and, in the
+/// Finds the container runtime's socket with <see cref="ContainerSocket"/> (DOCKER_HOST, then
+/// Podman's usual places, from the environment the settings were read from) and, in the
 /// quay-builder image (EXECUTOR=kubernetesPodman) when there is none, starts Podman's service
 /// itself — what the Go image's entrypoint script did in shell.
 /// </summary>
@@ -14,7 +15,16 @@ internal sealed partial class RuntimeConnector : IAsyncDisposable
 {
     private static readonly TimeSpan SocketWait = TimeSpan.FromSeconds(20);
 
+    private readonly TimeSpan _discoveryWait;
     private PodmanService? _ownService;
+
+    public RuntimeConnector()
+        : this(SocketWait)
+    {
+    }
+
+    /// <param name="discoveryWait">How long a starting service is waited for (tests shorten it).</param>
+    internal RuntimeConnector(TimeSpan discoveryWait) => _discoveryWait = discoveryWait;
 
     public IContainerRuntime? Runtime { get; private set; }
 
@@ -33,7 +43,7 @@ internal sealed partial class RuntimeConnector : IAsyncDisposable
         // there (or on a private socket) at once instead of waiting for one to appear.
         bool startsOwn = StartsOwnService(settings);
         var sockets = settings.Sockets;
-        var socket = await sockets.FindAsync(startsOwn ? TimeSpan.Zero : SocketWait, ct).ConfigureAwait(false);
+        var socket = await sockets.FindAsync(startsOwn ? TimeSpan.Zero : _discoveryWait, ct).ConfigureAwait(false);
         if (socket is null && startsOwn)
         {
             var path = OwnServicePath(sockets);
@@ -56,9 +66,9 @@ internal sealed partial class RuntimeConnector : IAsyncDisposable
 
         if (socket is null)
         {
-            var where = sockets.Configured ?? $"DOCKER_HOST (unset), {string.Join(", ", sockets.UsualPlaces)}";
+            var where = (sockets.Configured is null ? "DOCKER_HOST (unset), " : string.Empty) + string.Join(", ", sockets.Candidates);
             throw new BuildFailure(FailureKind.Infrastructure,
-                $"No container runtime answered on {where} within {SocketWait.TotalSeconds:0} s: start Podman's API service (systemctl start podman.socket, or `podman system service`) or set DOCKER_HOST to its socket.");
+                $"No container runtime answered on {where} within {_discoveryWait.TotalSeconds:0} s: start Podman's API service (systemctl start podman.socket, or `podman system service`) or set DOCKER_HOST to its socket.");
         }
 
         SocketPath = socket;

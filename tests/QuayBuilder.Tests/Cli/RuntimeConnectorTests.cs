@@ -1,3 +1,4 @@
+using QuayBuilder.Build;
 using QuayBuilder.Cli;
 using QuayBuilder.Configuration;
 using QuayBuilder.Podman;
@@ -74,6 +75,21 @@ public sealed class RuntimeConnectorTests : IDisposable
 
         Assert.Equal(Path.Join(runtimeDir, "podman", "podman.sock"), connector.SocketPath);
         Assert.IsType<PodmanClient>(runtime);
+    }
+
+    [Fact]
+    public async Task Connect_WhenNothingAnswers_FailsAsInfrastructureNamingEverySocketTried()
+    {
+        var dead = Path.Join(_directory, "dead.sock");
+        var settings = Settings(null, ("DOCKER_HOST", "unix://" + dead), ("XDG_RUNTIME_DIR", _directory));
+        await using var connector = new RuntimeConnector(TimeSpan.FromSeconds(1));
+
+        var failure = await Assert.ThrowsAsync<BuildFailure>(() => connector.ConnectAsync(settings, CancellationToken.None));
+
+        Assert.Equal(FailureKind.Infrastructure, failure.Kind);
+        Assert.StartsWith($"No container runtime answered on {dead}, {_directory}/podman/podman.sock, /run/podman/podman.sock, /tmp/storage-run-", failure.Message, StringComparison.Ordinal);
+        Assert.EndsWith(" within 1 s: start Podman's API service (systemctl start podman.socket, or `podman system service`) or set DOCKER_HOST to its socket.", failure.Message, StringComparison.Ordinal);
+        Assert.Null(connector.SocketPath);
     }
 
     [Fact]
