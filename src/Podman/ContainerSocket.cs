@@ -1,40 +1,79 @@
 namespace QuayBuilder.Podman;
 
-/// <summary>Finds the container runtime's unix socket the way the worker's executors set it up.</summary>
-public static class ContainerSocket
+/// <summary>
+/// Where the container runtime's unix socket is: the one DOCKER_HOST names, then the places
+/// Podman puts its service's socket for root and rootless users. The one place that knows them:
+/// worker mode, local mode, the diagnosis and the service the worker starts itself all ask an
+/// instance built from the environment they were given, never from the process's.
+/// </summary>
+public sealed class ContainerSocket
 {
-    /// <summary>
-    /// The candidate sockets in the order they are tried: <paramref name="dockerHost"/> first when set,
-    /// then the places Podman puts its socket for root and rootless services.
-    /// </summary>
-    public static IReadOnlyList<string> Candidates(string? dockerHost, string? xdgRuntimeDir, uint uid)
+    private readonly string? _runtimeDirectory;
+
+    private ContainerSocket(string? configured, string? runtimeDirectory, IReadOnlyList<string> usualPlaces)
     {
-        var candidates = new List<string>();
-        if (!string.IsNullOrWhiteSpace(dockerHost))
+        Configured = configured;
+        _runtimeDirectory = runtimeDirectory;
+        UsualPlaces = usualPlaces;
+        Candidates = (configured is null ? usualPlaces : [configured, .. usualPlaces]).Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>DOCKER_HOST's socket path; null when DOCKER_HOST is unset.</summary>
+    public string? Configured { get; }
+
+    /// <summary>Where Podman's service listens when nobody says otherwise, in the order they are tried.</summary>
+    public IReadOnlyList<string> UsualPlaces { get; }
+
+    /// <summary>The sockets tried, in order: <see cref="Configured"/> first when set, then <see cref="UsualPlaces"/>.</summary>
+    public IReadOnlyList<string> Candidates { get; }
+
+    /// <summary>
+    /// Reads DOCKER_HOST and XDG_RUNTIME_DIR from <paramref name="environment"/> (blank means unset);
+    /// the user id, which is no variable, from the process.
+    /// </summary>
+    /// <exception cref="ArgumentException">DOCKER_HOST is not a unix socket (see <see cref="ParseDockerHost"/>).</exception>
+    public static ContainerSocket FromEnvironment(Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return Create(environment("DOCKER_HOST"), environment("XDG_RUNTIME_DIR"), CurrentUid());
+    }
+
+    /// <summary>The candidates for a given DOCKER_HOST (either unix form), runtime directory and user id.</summary>
+    /// <exception cref="ArgumentException">DOCKER_HOST is not a unix socket.</exception>
+    public static ContainerSocket Create(string? dockerHost, string? xdgRuntimeDir, uint uid)
+    {
+        var configured = string.IsNullOrWhiteSpace(dockerHost) ? null : ParseDockerHost(dockerHost);
+        var runtimeDirectory = string.IsNullOrWhiteSpace(xdgRuntimeDir) ? null : xdgRuntimeDir.Trim();
+        var usual = new List<string>();
+        if (runtimeDirectory is not null)
         {
-            candidates.Add(ParseDockerHost(dockerHost));
+            usual.Add(Path.Combine(runtimeDirectory, "podman", "podman.sock"));
         }
 
-        if (!string.IsNullOrWhiteSpace(xdgRuntimeDir))
-        {
-            candidates.Add(Path.Combine(xdgRuntimeDir, "podman", "podman.sock"));
-        }
-
-        candidates.Add("/run/podman/podman.sock");
-        candidates.Add($"/tmp/storage-run-{uid}/podman/podman.sock");
-        candidates.Add($"/tmp/podman-run-{uid}/podman/podman.sock");
-        return candidates.Distinct(StringComparer.Ordinal).ToList();
+        usual.Add("/run/podman/podman.sock");
+        usual.Add($"/tmp/storage-run-{uid}/podman/podman.sock");
+        usual.Add($"/tmp/podman-run-{uid}/podman/podman.sock");
+        return new ContainerSocket(configured, runtimeDirectory, usual.Distinct(StringComparer.Ordinal).ToList());
     }
 
     /// <summary>
-    /// Returns the first candidate socket that answers <c>/_ping</c>, trying them all again until
+    /// The first candidate that answers <c>/_ping</c>, trying them all again until
     /// <paramref name="wait"/> has passed (a service may still be starting); null when none answered.
-    /// Reads DOCKER_HOST's value from <paramref name="dockerHost"/> and the rest from the process environment.
     /// </summary>
-    public static Task<string?> DiscoverAsync(string? dockerHost, TimeSpan wait, CancellationToken ct) =>
-        DiscoverAsync(Candidates(dockerHost, Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR"), CurrentUid()), wait, ct);
+    public Task<string?> FindAsync(TimeSpan wait, CancellationToken ct) => DiscoverAsync(Candidates, wait, ct);
 
-    /// <summary>The same, over an explicit candidate list (tests, and callers with their own order).</summary>
+    /// <summary>
+    /// Where a service started by the caller listens: DOCKER_HOST's path (the executor expects it
+    /// there), else <paramref name="fileName"/> in XDG_RUNTIME_DIR, else in <paramref name="privateDirectory"/>.
+    /// </summary>
+    public string ServicePath(string fileName, string privateDirectory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(fileName);
+        ArgumentException.ThrowIfNullOrEmpty(privateDirectory);
+        return Configured ?? Path.Combine(_runtimeDirectory ?? privateDirectory, fileName);
+    }
+
+    /// <summary>The first socket of <paramref name="candidates"/> that answers, as <see cref="FindAsync"/> (tests, and a service's own socket).</summary>
     public static async Task<string?> DiscoverAsync(IReadOnlyList<string> candidates, TimeSpan wait, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(candidates);

@@ -32,8 +32,9 @@ public sealed class ContainerSocketTests : IDisposable
     [Fact]
     public void Candidates_WhenEverythingSet_FollowTheDocumentedOrder()
     {
-        var candidates = ContainerSocket.Candidates("unix:/custom/podman.sock", "/run/user/1000", 1000);
+        var sockets = ContainerSocket.Create("unix:/custom/podman.sock", "/run/user/1000", 1000);
 
+        // The README's order: DOCKER_HOST, then $XDG_RUNTIME_DIR, the rootful socket, and the two rootless fallbacks.
         Assert.Equal(
             [
                 "/custom/podman.sock",
@@ -42,17 +43,50 @@ public sealed class ContainerSocketTests : IDisposable
                 "/tmp/storage-run-1000/podman/podman.sock",
                 "/tmp/podman-run-1000/podman/podman.sock",
             ],
-            candidates);
+            sockets.Candidates);
+        Assert.Equal("/custom/podman.sock", sockets.Configured);
+        Assert.Equal(sockets.Candidates.Skip(1), sockets.UsualPlaces);
     }
 
     [Fact]
     public void Candidates_WhenNoDockerHostNorXdg_StartWithRootSocket()
     {
-        var candidates = ContainerSocket.Candidates(null, null, 0);
+        var sockets = ContainerSocket.Create(null, " ", 0);
 
-        Assert.Equal("/run/podman/podman.sock", candidates[0]);
-        Assert.Equal(3, candidates.Count);
+        Assert.Null(sockets.Configured);
+        Assert.Equal(["/run/podman/podman.sock", "/tmp/storage-run-0/podman/podman.sock", "/tmp/podman-run-0/podman/podman.sock"], sockets.Candidates);
     }
+
+    [Fact]
+    public void Candidates_WhenDockerHostIsAUsualPlace_TryItOnce()
+    {
+        var sockets = ContainerSocket.Create("unix:///run/podman/podman.sock", null, 0);
+
+        Assert.Equal(["/run/podman/podman.sock", "/tmp/storage-run-0/podman/podman.sock", "/tmp/podman-run-0/podman/podman.sock"], sockets.Candidates);
+    }
+
+    [Fact]
+    public void FromEnvironment_ReadsTheGivenEnvironmentNotTheProcesss()
+    {
+        var given = new Dictionary<string, string> { ["DOCKER_HOST"] = "unix:///given/podman.sock", ["XDG_RUNTIME_DIR"] = "/given-runtime" };
+
+        var sockets = ContainerSocket.FromEnvironment(given.GetValueOrDefault);
+
+        Assert.Equal("/given/podman.sock", sockets.Candidates[0]);
+        Assert.Equal("/given-runtime/podman/podman.sock", sockets.Candidates[1]);
+        Assert.Equal("/run/podman/podman.sock", ContainerSocket.FromEnvironment(_ => null).Candidates[0]);
+    }
+
+    [Fact]
+    public void FromEnvironment_WhenDockerHostIsTcp_Refuses() =>
+        Assert.Throws<ArgumentException>(() => ContainerSocket.FromEnvironment(name => name == "DOCKER_HOST" ? "tcp://127.0.0.1:2375" : null));
+
+    [Theory]
+    [InlineData("unix:///tmp/podman-run-1000/podman/podman.sock", "/run/user/1000", "/tmp/podman-run-1000/podman/podman.sock")]
+    [InlineData(null, "/run/user/1000", "/run/user/1000/own.sock")]
+    [InlineData(null, null, "/tmp/private-42/own.sock")]
+    public void ServicePath_IsDockerHostsThenTheRuntimeDirectoryThenThePrivateOne(string? dockerHost, string? xdg, string expected) =>
+        Assert.Equal(expected, ContainerSocket.Create(dockerHost, xdg, 1000).ServicePath("own.sock", "/tmp/private-42"));
 
     [Fact]
     public async Task Discover_WhenSeveralAnswer_ReturnsFirstAnsweringInOrder()
@@ -93,13 +127,25 @@ public sealed class ContainerSocketTests : IDisposable
     }
 
     [Fact]
-    public async Task Discover_WhenDockerHostGiven_PrefersItOverDefaults()
+    public async Task Find_WhenDockerHostAnswers_ReturnsIt()
     {
         var custom = Path.Combine(_dir, "custom.sock");
         await using var server = PingSocketServer.Start(custom);
 
-        var found = await ContainerSocket.DiscoverAsync($"unix://{custom}", TimeSpan.Zero, CancellationToken.None);
+        var found = await ContainerSocket.Create($"unix://{custom}", null, 0).FindAsync(TimeSpan.Zero, CancellationToken.None);
 
         Assert.Equal(custom, found);
+    }
+
+    [Fact]
+    public async Task Find_WhenOnlyTheRuntimeDirectorysSocketAnswers_ReturnsIt()
+    {
+        var runtimeDir = Directory.CreateDirectory(Path.Combine(_dir, "xdg", "podman")).Parent!.FullName;
+        var socket = Path.Combine(runtimeDir, "podman", "podman.sock");
+        await using var server = PingSocketServer.Start(socket);
+
+        var found = await ContainerSocket.Create($"unix://{Path.Combine(_dir, "dead.sock")}", runtimeDir, 0).FindAsync(TimeSpan.Zero, CancellationToken.None);
+
+        Assert.Equal(socket, found);
     }
 }

@@ -6,7 +6,8 @@ using QuayBuilder.Podman;
 namespace QuayBuilder.Cli;
 
 /// <summary>
-/// Finds the container runtime's socket (DOCKER_HOST, then Podman's usual places) and, in the
+/// Finds the container runtime's socket with <see cref="ContainerSocket"/> (DOCKER_HOST, then
+/// Podman's usual places, from the environment the settings were read from) and, in the
 /// quay-builder image (EXECUTOR=kubernetesPodman) when there is none, starts Podman's service
 /// itself — what the Go image's entrypoint script did in shell.
 /// </summary>
@@ -14,7 +15,16 @@ internal sealed partial class RuntimeConnector : IAsyncDisposable
 {
     private static readonly TimeSpan SocketWait = TimeSpan.FromSeconds(20);
 
+    private readonly TimeSpan _discoveryWait;
     private PodmanService? _ownService;
+
+    public RuntimeConnector()
+        : this(SocketWait)
+    {
+    }
+
+    /// <param name="discoveryWait">How long a starting service is waited for (tests shorten it).</param>
+    internal RuntimeConnector(TimeSpan discoveryWait) => _discoveryWait = discoveryWait;
 
     public IContainerRuntime? Runtime { get; private set; }
 
@@ -25,29 +35,25 @@ internal sealed partial class RuntimeConnector : IAsyncDisposable
         "give the CA that signed it as CA_CERT (PEM text), in the file SSL_CERT_FILE names, or as a file in /certs (CERTS_DIR).";
 
     /// <param name="logger">With DEBUG, Podman's info (version, storage, rootless, runtime) is logged here.</param>
-    public async Task<IContainerRuntime> ConnectAsync(WorkerSettings settings, CancellationToken ct, ILogger? logger = null)
+    public async Task<IContainerRuntime> ConnectAsync(BuildSettings settings, CancellationToken ct, ILogger? logger = null)
     {
+        ArgumentNullException.ThrowIfNull(settings);
         // In the builder image (kubernetesPodman) nothing else starts Podman: the executor sets
         // DOCKER_HOST to where the image's entrypoint used to start it. One look, then start our own
         // there (or on a private socket) at once instead of waiting for one to appear.
-        bool startsOwn = string.Equals(settings.Executor, "kubernetesPodman", StringComparison.OrdinalIgnoreCase);
-        var socket = await ContainerSocket.DiscoverAsync(settings.RuntimeSocket is null ? null : "unix://" + settings.RuntimeSocket, startsOwn ? TimeSpan.Zero : SocketWait, ct).ConfigureAwait(false);
+        bool startsOwn = StartsOwnService(settings);
+        var sockets = settings.Sockets;
+        var socket = await sockets.FindAsync(startsOwn ? TimeSpan.Zero : _discoveryWait, ct).ConfigureAwait(false);
         if (socket is null && startsOwn)
         {
-            string path;
-            if (settings.RuntimeSocket is { } named)
-            {
-                path = named;
-            }
-            else
-            {
-                var runtimeDir = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } xdg ? xdg : Path.Combine(Path.GetTempPath(), $"quay-builder-podman-{Environment.ProcessId}");
-                Directory.CreateDirectory(runtimeDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                path = Path.Combine(runtimeDir, "quay-builder-podman.sock");
-            }
-
+            var path = OwnServicePath(sockets);
             try
             {
+                if (sockets.Configured is null)
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(path)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                }
+
                 _ownService = await PodmanService.StartAsync(OwnServiceOptions(settings, path), SocketWait, ct).ConfigureAwait(false);
             }
             catch (Exception e) when (e is PodmanException or IOException or UnauthorizedAccessException)
@@ -60,9 +66,9 @@ internal sealed partial class RuntimeConnector : IAsyncDisposable
 
         if (socket is null)
         {
-            var where = settings.RuntimeSocket ?? "DOCKER_HOST (unset), $XDG_RUNTIME_DIR/podman/podman.sock, /run/podman/podman.sock";
+            var where = (sockets.Configured is null ? "DOCKER_HOST (unset), " : string.Empty) + string.Join(", ", sockets.Candidates);
             throw new BuildFailure(FailureKind.Infrastructure,
-                $"No container runtime answered on {where} within {SocketWait.TotalSeconds:0} s: start Podman's API service (systemctl start podman.socket, or `podman system service`) or set DOCKER_HOST to its socket.");
+                $"No container runtime answered on {where} within {_discoveryWait.TotalSeconds:0} s: start Podman's API service (systemctl start podman.socket, or `podman system service`) or set DOCKER_HOST to its socket.");
         }
 
         SocketPath = socket;
@@ -71,7 +77,7 @@ internal sealed partial class RuntimeConnector : IAsyncDisposable
         {
             try
             {
-                await using IContainerRuntime probe = settings.Runtime == ContainerRuntimeKind.Docker ? new DockerApiClient(socket) : new PodmanClient(socket);
+                await using var probe = Open(settings.Runtime, socket);
                 info = await probe.InfoAsync(ct).ConfigureAwait(false);
                 if (settings.Debug && logger is not null)
                 {
@@ -94,16 +100,28 @@ internal sealed partial class RuntimeConnector : IAsyncDisposable
                 options.CertsDirectory is { } certsd ? $"written to {certsd}/<registry>/ before each pull and push" : $"in the service's SSL_CERT_FILE {settings.Trust.BundlePath}");
         }
 
-        Runtime = settings.Runtime == ContainerRuntimeKind.Docker ? new DockerApiClient(socket, options) : new PodmanClient(socket, options);
+        Runtime = Open(settings.Runtime, socket, options);
         return Runtime;
     }
+
+    /// <summary>With EXECUTOR=kubernetesPodman the worker starts Podman's service itself when none answers.</summary>
+    internal static bool StartsOwnService(BuildSettings settings) =>
+        string.Equals(settings.Executor, "kubernetesPodman", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Where the service the worker starts listens: DOCKER_HOST's path, else a socket of its own.</summary>
+    internal static string OwnServicePath(ContainerSocket sockets) =>
+        sockets.ServicePath("quay-builder-podman.sock", Path.Combine(Path.GetTempPath(), $"quay-builder-podman-{Environment.ProcessId}"));
+
+    /// <summary>The client for the API CONTAINER_RUNTIME names: Podman's libpod API, or the Docker Engine API.</summary>
+    internal static IContainerRuntime Open(ContainerRuntimeKind runtime, string socket, RuntimeClientOptions? options = null) =>
+        runtime == ContainerRuntimeKind.Docker ? new DockerApiClient(socket, options) : new PodmanClient(socket, options);
 
     /// <summary>
     /// The service the worker starts trusts the extra CAs through SSL_CERT_FILE (Go reads the
     /// system roots from it; the bundle holds the system's and the extra ones) and pulls and
     /// pushes through the proxies, as the Go image's entrypoint had it.
     /// </summary>
-    internal static PodmanServiceOptions OwnServiceOptions(WorkerSettings settings, string socketPath)
+    internal static PodmanServiceOptions OwnServiceOptions(BuildSettings settings, string socketPath)
     {
         var environment = new Dictionary<string, string?>(settings.Proxy.Environment(), StringComparer.Ordinal);
         if (settings.Trust.BundlePath is { } bundle)
@@ -119,7 +137,7 @@ internal sealed partial class RuntimeConnector : IAsyncDisposable
         };
     }
 
-    internal static RuntimeClientOptions ClientOptions(WorkerSettings settings, string? certsDirectory) => new()
+    internal static RuntimeClientOptions ClientOptions(BuildSettings settings, string? certsDirectory) => new()
     {
         ProxyBuildArguments = settings.Proxy.BuildArguments(),
         RegistryCaPem = settings.Trust.ExtraPem,

@@ -64,10 +64,12 @@ internal static class Usage
           --no-provenance           set no org.opencontainers.image.source/revision/created
                                     labels (PROVENANCE_LABELS=false)
 
-        The runtime is found as in worker mode: DOCKER_HOST (unix://PATH), else
-        $XDG_RUNTIME_DIR/podman/podman.sock, else /run/podman/podman.sock. CONTAINER_RUNTIME,
-        BUILDAH_ISOLATION, WORK_DIR, PACKAGE_*, GIT_*, SSL_CERT_FILE, DEBUG, REPRODUCIBLE_TIMESTAMP
-        and PROVENANCE_LABELS apply as well. The build log shows the timestamp and labels used.
+        The runtime is found as in worker mode: DOCKER_HOST (unix://PATH), else the first that
+        answers of $XDG_RUNTIME_DIR/podman/podman.sock, /run/podman/podman.sock,
+        /tmp/storage-run-$UID/podman/podman.sock and /tmp/podman-run-$UID/podman/podman.sock.
+        CONTAINER_RUNTIME, BUILDAH_ISOLATION, WORK_DIR, PACKAGE_*, GIT_*, SSL_CERT_FILE, DEBUG,
+        REPRODUCIBLE_TIMESTAMP and PROVENANCE_LABELS apply as well; SERVER, TOKEN and the other
+        manager settings are not read. The build log shows the timestamp and labels used.
 
         Exit status as in worker mode: 0 build complete, 1 build failed, 2 bad arguments,
         5 infrastructure failure, 6 cancelled.

@@ -38,13 +38,13 @@ internal static partial class WorkerCommand
         }
 
         var masker = new SecretMasker();
-        masker.Add(settings.Token);
-        foreach (var secret in settings.Proxy.Secrets())
+        masker.Add(settings.Manager.Token);
+        foreach (var secret in settings.Build.Proxy.Secrets())
         {
             masker.Add(secret);
         }
 
-        using var loggerFactory = WorkerLogging.Create(settings.Debug, settings.BuildUuid, masker);
+        using var loggerFactory = WorkerLogging.Create(settings.Build.Debug, settings.Manager.BuildUuid, masker);
         var logger = loggerFactory.CreateLogger("quay-builder");
         using var notifier = new SystemdNotifier(SystemdEnvironment.FromProcess(), masker, logger);
         using var abort = new JobAbort();
@@ -53,12 +53,12 @@ internal static partial class WorkerCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Stop(context, abort, logger));
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Stop(context, abort, logger));
 
-        LogStarting(logger, VersionInfo.Version, settings.Server, settings.Insecure ? "plaintext" : "TLS", settings.Runtime, settings.Isolation);
+        LogStarting(logger, VersionInfo.Version, settings.Manager.Server, settings.Manager.Insecure ? "plaintext" : "TLS", settings.Build.Runtime, settings.Build.Isolation);
         var connector = new RuntimeConnector();
         try
         {
             using var channel = ManagerChannelFactory.Create(settings);
-            return await RunJobAsync(settings, channel, masker, notifier, abort, loggerFactory, ct => connector.ConnectAsync(settings, ct, logger)).ConfigureAwait(false);
+            return await RunJobAsync(settings, channel, masker, notifier, abort, loggerFactory, ct => connector.ConnectAsync(settings.Build, ct, logger)).ConfigureAwait(false);
         }
         catch (BuildFailure e)
         {
@@ -86,26 +86,27 @@ internal static partial class WorkerCommand
         try
         {
             var client = new BuildManager.BuildManagerClient(channel);
-            var session = new ManagerSession(client, settings.Server, settings.RegistrationRetryTime, masker, loggerFactory.CreateLogger<ManagerSession>())
+            var manager = settings.Manager;
+            var session = new ManagerSession(client, manager.Server, manager.RegistrationRetryTime, masker, loggerFactory.CreateLogger<ManagerSession>())
             {
-                TlsHint = settings.Insecure ? null : settings.TlsCertPath ?? (settings.CaCert is null ? "the system's CA certificates" : "CA_CERT"),
+                TlsHint = manager.Insecure ? null : settings.TlsCertPath ?? (settings.CaCert is null ? "the system's CA certificates" : "CA_CERT"),
             };
 
             notifier.Status("registering with the build manager");
             await session.PingAsync(abort.Token).ConfigureAwait(false);
-            var spec = await session.RegisterAsync(settings.Token, abort.Token).ConfigureAwait(false);
+            var spec = await session.RegisterAsync(manager.Token, abort.Token).ConfigureAwait(false);
             LogRegistered(logger, spec.ToString());
             notifier.Ready();
 
-            var heartbeat = new HeartbeatLoop(client, session.JobToken, settings.HeartbeatInterval, settings.HeartbeatWindow, loggerFactory.CreateLogger<HeartbeatLoop>());
-            var log = new BuildLogStream(client, session.JobToken, new BuildLogStreamOptions { Window = LogWindow, MaxLogBytes = settings.LogMaxBytes }, reason => abort.Abort(FailureKind.JobGone, JobGoneMessage(reason)), loggerFactory.CreateLogger<BuildLogStream>());
+            var heartbeat = new HeartbeatLoop(client, session.JobToken, manager.HeartbeatInterval, manager.HeartbeatWindow, loggerFactory.CreateLogger<HeartbeatLoop>());
+            var log = new BuildLogStream(client, session.JobToken, new BuildLogStreamOptions { Window = LogWindow, MaxLogBytes = settings.Build.LogMaxBytes }, reason => abort.Abort(FailureKind.JobGone, JobGoneMessage(reason)), loggerFactory.CreateLogger<BuildLogStream>());
             try
             {
                 using var goneRegistration = heartbeat.JobGone.Register(() => abort.Abort(FailureKind.JobGone, JobGoneMessage(heartbeat.GoneReason ?? "heartbeats failed")));
                 heartbeat.Start();
                 log.Start();
                 var reporter = new ManagerReporter(session, log, masker);
-                var job = new BuildJob(spec, reporter, connectRuntime, JobOptions(settings), notifier, loggerFactory.CreateLogger<BuildJob>());
+                var job = new BuildJob(spec, reporter, connectRuntime, JobOptions(settings.Build), notifier, loggerFactory.CreateLogger<BuildJob>());
                 await job.RunAsync(abort).ConfigureAwait(false);
                 return ExitCodes.Success;
             }
@@ -122,7 +123,7 @@ internal static partial class WorkerCommand
                 LogFatal(logger, e.Message);
             }
 
-            if (settings.Debug && e.InnerException is { } cause)
+            if (settings.Build.Debug && e.InnerException is { } cause)
             {
                 LogCause(logger, cause);
             }
@@ -155,7 +156,7 @@ internal static partial class WorkerCommand
         }
     }
 
-    internal static BuildJobOptions JobOptions(WorkerSettings settings) => new()
+    internal static BuildJobOptions JobOptions(BuildSettings settings) => new()
     {
         Isolation = settings.Isolation,
         KeepArtifacts = settings.Debug,

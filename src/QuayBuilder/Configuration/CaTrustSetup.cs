@@ -25,13 +25,13 @@ internal static class CaTrustSetup
         "/etc/ssl/cert.pem",
     ];
 
-    /// <summary>Returns <paramref name="settings"/> with its <see cref="WorkerSettings.Trust"/> established and the bundle for downloads and Git set.</summary>
+    /// <summary>Returns <paramref name="settings"/> with its <see cref="BuildSettings.Trust"/> established and the bundle for downloads and Git set.</summary>
     /// <exception cref="ConfigurationException">A CA source holds no usable certificate, or the bundle cannot be written.</exception>
     public static WorkerSettings Apply(WorkerSettings settings, string? bundleDirectory = null, IReadOnlyList<string>? systemBundles = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var trust = Establish(settings, bundleDirectory ?? Path.GetTempPath(), systemBundles ?? SystemBundles);
-        return settings with { Trust = trust, CaBundlePath = trust.BundlePath ?? (File.Exists(settings.CaBundlePath) ? settings.CaBundlePath : null) };
+        return settings with { Build = settings.Build with { Trust = trust, CaBundlePath = trust.BundlePath ?? (File.Exists(settings.Build.CaBundlePath) ? settings.Build.CaBundlePath : null) } };
     }
 
     internal static CaTrust Establish(WorkerSettings settings, string bundleDirectory, IReadOnlyList<string> systemBundles)

@@ -38,9 +38,9 @@ internal static class CaBundleCheck
             try
             {
                 // The worker's own rule (and message) for an unreadable file comes first.
-                var settings = SettingsProbe.Only(environment, variable, "CA_CERT");
-                path = variable == "TLS_CERT_PATH" ? settings.TlsCertPath! : settings.CaBundlePath!;
-                if (settings.CaCert is not null && !File.Exists(path))
+                var values = new EnvironmentValues(environment);
+                path = values.CaFile(variable)!;
+                if (values.Get("CA_CERT") is not null && !File.Exists(path))
                 {
                     // kubernetesPodman names /certs/cacert.crt, which nothing but the image made.
                     lines.Add(CheckLine.Ok(Name, $"{variable} {path} does not exist yet: the worker makes it at start from CA_CERT and the system's CAs (or, where it cannot, trusts CA_CERT without it)"));

@@ -27,10 +27,12 @@ internal static class ManagerCheck
 
     public static async Task<IReadOnlyList<CheckLine>> RunAsync(Func<string, string?> environment, CancellationToken ct)
     {
-        WorkerSettings settings;
+        ManagerSettings manager;
         try
         {
-            settings = SettingsProbe.Only(environment, "SERVER", "INSECURE");
+            var values = new EnvironmentValues(environment);
+            // A ping carries no token: the check never registers, so TOKEN is neither read nor sent here.
+            manager = new ManagerSettings { Server = ManagerSettingsReader.ReadServer(values), Token = string.Empty, Insecure = values.Bool("INSECURE") };
         }
         catch (ConfigurationException e)
         {
@@ -38,12 +40,14 @@ internal static class ManagerCheck
         }
 
         // The extra CAs are taken as given; the "ca" check reports on them, so an unusable one is a skip here, not a second failure.
-        settings = settings with
+        var settings = new WorkerSettings
         {
+            Manager = manager,
+            Build = new BuildSettings(),
             TlsCertPath = Present(environment("TLS_CERT_PATH")),
             CaCert = Present(environment("CA_CERT")),
         };
-        var transport = settings.Insecure ? "plaintext" : "TLS";
+        var transport = manager.Insecure ? "plaintext" : "TLS";
         Grpc.Net.Client.GrpcChannel channel;
         try
         {
@@ -52,7 +56,7 @@ internal static class ManagerCheck
         catch (BuildFailure)
         {
             return [
-                CheckLine.Skip(Name, $"{settings.Server} not asked: the CA certificates in TLS_CERT_PATH/CA_CERT are unusable (see the ca lines)"),
+                CheckLine.Skip(Name, $"{manager.Server} not asked: the CA certificates in TLS_CERT_PATH/CA_CERT are unusable (see the ca lines)"),
                 NotVisible("the manager was not asked"),
             ];
         }
@@ -69,7 +73,7 @@ internal static class ManagerCheck
                 await call.ResponseAsync.ConfigureAwait(false);
                 var elapsed = clock.Elapsed;
                 return [
-                    CheckLine.Ok(Name, $"{settings.Server} answered ping ({transport}, {elapsed.TotalMilliseconds:0} ms)"),
+                    CheckLine.Ok(Name, $"{manager.Server} answered ping ({transport}, {elapsed.TotalMilliseconds:0} ms)"),
                     Skew(headers.GetValue("date"), answeredAt, elapsed),
                 ];
             }
@@ -82,7 +86,7 @@ internal static class ManagerCheck
 
     private static string Explain(WorkerSettings settings, string transport, RpcException e)
     {
-        var server = settings.Server;
+        var server = settings.Manager.Server;
         if (FailureChain.FindTls(e) is { } tls)
         {
             var trusted = settings.TlsCertPath is { } path ? $"the system CAs and TLS_CERT_PATH {path}" : "the system CAs only";

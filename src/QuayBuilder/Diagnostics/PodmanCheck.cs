@@ -1,29 +1,31 @@
+using QuayBuilder.Cli;
 using QuayBuilder.Configuration;
 using QuayBuilder.Podman;
 
 namespace QuayBuilder.Diagnostics;
 
 /// <summary>
-/// Finds the runtime socket the way the worker does and asks it what it is: version, rootless,
-/// storage driver, OCI runtime, and which isolation builds would ask for. Unlike the worker it
-/// does not wait for a starting service, and a DOCKER_HOST that does not answer is a failure even
-/// when another socket would: the operator meant that one.
+/// Finds the runtime socket with the worker's own locator and asks it what it is: version,
+/// rootless, storage driver, OCI runtime, and which isolation builds would ask for. Unlike the
+/// worker it does not wait for a starting service, and a DOCKER_HOST that does not answer is a
+/// failure even when another socket would: the operator meant that one. With
+/// EXECUTOR=kubernetesPodman no answer is fine: the worker starts its own service, as it would.
 /// </summary>
 internal static class PodmanCheck
 {
     public const string Name = "podman";
 
     /// <summary>The variables this check validates (the "config" check leaves them alone).</summary>
-    public static readonly string[] Variables = ["CONTAINER_RUNTIME", "DOCKER_HOST", "BUILDAH_ISOLATION", "BULDAH_ISOLATION", "EXECUTOR"];
+    public static readonly string[] Variables = ["CONTAINER_RUNTIME", "DOCKER_HOST", "XDG_RUNTIME_DIR", "BUILDAH_ISOLATION", "BULDAH_ISOLATION", "EXECUTOR"];
 
     private static readonly TimeSpan InfoTimeout = TimeSpan.FromSeconds(10);
 
     public static async Task<CheckLine> RunAsync(Func<string, string?> environment, CancellationToken ct)
     {
-        WorkerSettings settings;
+        BuildSettings settings;
         try
         {
-            settings = SettingsProbe.Only(environment, Variables);
+            settings = BuildSettingsReader.Read(SettingsProbe.Only(environment, Variables));
         }
         catch (ConfigurationException e)
         {
@@ -31,33 +33,29 @@ internal static class PodmanCheck
         }
 
         var isolation = $"isolation {settings.Isolation} ({IsolationSource(environment)})";
-        string? socket;
-        if (settings.RuntimeSocket is { } configured)
+        var sockets = settings.Sockets;
+        var socket = sockets.Configured is { } configured
+            ? await ContainerSocket.DiscoverAsync([configured], TimeSpan.Zero, ct).ConfigureAwait(false)
+            : await sockets.FindAsync(TimeSpan.Zero, ct).ConfigureAwait(false);
+        if (socket is null)
         {
-            socket = await ContainerSocket.DiscoverAsync([configured], TimeSpan.Zero, ct).ConfigureAwait(false);
-            if (socket is null)
+            if (RuntimeConnector.StartsOwnService(settings))
             {
-                var why = File.Exists(configured) ? "nothing answers on it" : "no such socket";
-                return CheckLine.Fail(Name,
-                    $"DOCKER_HOST names {configured}, but {why} — start Podman's API service there (systemctl start podman.socket, or podman system service unix://{configured}) or fix DOCKER_HOST.");
+                return CheckLine.Ok(Name, $"no service running; with EXECUTOR=kubernetesPodman the worker starts podman system service itself on {RuntimeConnector.OwnServicePath(sockets)}; {isolation}");
             }
-        }
-        else
-        {
-            socket = await ContainerSocket.DiscoverAsync(dockerHost: null, TimeSpan.Zero, ct).ConfigureAwait(false);
-            if (socket is null)
-            {
-                if (string.Equals(settings.Executor, "kubernetesPodman", StringComparison.OrdinalIgnoreCase))
-                {
-                    return CheckLine.Ok(Name, $"no service running; with EXECUTOR=kubernetesPodman the worker starts podman system service itself; {isolation}");
-                }
 
+            if (sockets.Configured is { } named)
+            {
+                var why = File.Exists(named) ? "nothing answers on it" : "no such socket";
                 return CheckLine.Fail(Name,
-                    "no container runtime answers on $XDG_RUNTIME_DIR/podman/podman.sock, /run/podman/podman.sock or /tmp/podman-run-UID/podman/podman.sock — start Podman's API service (systemctl start podman.socket, or podman system service) or set DOCKER_HOST=unix:///path/to/podman.sock.");
+                    $"DOCKER_HOST names {named}, but {why} — start Podman's API service there (systemctl start podman.socket, or podman system service unix://{named}) or fix DOCKER_HOST.");
             }
+
+            return CheckLine.Fail(Name,
+                $"no container runtime answers on {string.Join(", ", sockets.UsualPlaces)} — start Podman's API service (systemctl start podman.socket, or podman system service) or set DOCKER_HOST=unix:///path/to/podman.sock.");
         }
 
-        IContainerRuntime runtime = settings.Runtime == ContainerRuntimeKind.Docker ? new DockerApiClient(socket) : new PodmanClient(socket);
+        var runtime = RuntimeConnector.Open(settings.Runtime, socket);
         await using (runtime.ConfigureAwait(false))
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -33,7 +33,7 @@ internal static class RegistryCheck
         HttpClient http;
         try
         {
-            bundle = SettingsProbe.Only(environment, "SSL_CERT_FILE", "GIT_SSL_CAINFO").CaBundlePath;
+            bundle = BuildSettingsReader.Read(SettingsProbe.Only(environment, "SSL_CERT_FILE", "GIT_SSL_CAINFO")).CaBundlePath;
             var limits = SourceLimits.Default with { ConnectTimeout = RequestTimeout };
             http = PackageFetcher.CreateHttpClient(limits, bundle);
         }

@@ -19,7 +19,7 @@ internal static class TokenCheck
         string token;
         try
         {
-            token = SettingsProbe.Only(environment, "TOKEN").Token;
+            token = ManagerSettingsReader.ReadToken(new EnvironmentValues(environment));
         }
         catch (ConfigurationException e)
         {

@@ -18,7 +18,7 @@ internal static class WorkDirectoryCheck
         string root;
         try
         {
-            root = SettingsProbe.Only(environment, "WORK_DIR").WorkRoot;
+            root = BuildSettingsReader.Read(SettingsProbe.Only(environment, "WORK_DIR")).WorkRoot;
         }
         catch (ConfigurationException e)
         {

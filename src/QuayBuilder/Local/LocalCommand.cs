@@ -20,26 +20,17 @@ namespace QuayBuilder.Local;
 /// </summary>
 internal static class LocalCommand
 {
-    // Worker settings need a manager; local mode has none. These placeholders are never dialled.
-    private const string PlaceholderServer = "localhost:1";
-    private const string PlaceholderToken = "local-mode";
-
     public static async Task<int> RunAsync(IReadOnlyList<string> args, Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
         LocalOptions options;
         LocalSource source;
-        WorkerSettings settings;
+        BuildSettings settings;
         try
         {
             options = LocalArguments.Parse(args);
             source = LocalSource.Classify(options);
-            settings = WorkerSettingsReader.Read(name => name switch
-            {
-                "SERVER" => PlaceholderServer,
-                "TOKEN" => PlaceholderToken,
-                _ => environment(name),
-            });
+            settings = BuildSettingsReader.Read(environment);
         }
         catch (ConfigurationException e)
         {

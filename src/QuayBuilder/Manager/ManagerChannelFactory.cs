@@ -28,7 +28,7 @@ internal static class ManagerChannelFactory
             EnableMultipleHttp2Connections = true,
         };
 
-        if (!settings.Insecure)
+        if (!settings.Manager.Insecure)
         {
             var extra = LoadExtraCertificates(settings);
             if (extra.Count > 0)
@@ -41,7 +41,7 @@ internal static class ManagerChannelFactory
             }
         }
 
-        return GrpcChannel.ForAddress(settings.ManagerAddress, new GrpcChannelOptions
+        return GrpcChannel.ForAddress(settings.Manager.Address, new GrpcChannelOptions
         {
             HttpHandler = handler,
             DisposeHttpClient = true,
@@ -52,9 +52,9 @@ internal static class ManagerChannelFactory
     /// <summary>The CA certificates the operator added; the system's are trusted anyway.</summary>
     internal static X509Certificate2Collection LoadExtraCertificates(WorkerSettings settings)
     {
-        if (settings.Trust.Certificates.Count > 0)
+        if (settings.Build.Trust.Certificates.Count > 0)
         {
-            return settings.Trust.Certificates;
+            return settings.Build.Trust.Certificates;
         }
 
         var certificates = new X509Certificate2Collection();

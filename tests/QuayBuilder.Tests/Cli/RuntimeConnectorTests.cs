@@ -1,18 +1,22 @@
+using QuayBuilder.Build;
 using QuayBuilder.Cli;
 using QuayBuilder.Configuration;
 using QuayBuilder.Podman;
+using QuayBuilder.Tests.EndToEnd;
 
 namespace QuayBuilder.Tests.Cli;
 
 /// <summary>What the runtime clients and the worker's own Podman service are given from the environment.</summary>
-public sealed class RuntimeConnectorTests
+public sealed class RuntimeConnectorTests : IDisposable
 {
-    private static WorkerSettings Settings(string? bundle, params (string Name, string Value)[] variables)
+    private readonly string _directory = Directory.CreateTempSubdirectory("qb-connector-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static BuildSettings Settings(string? bundle, params (string Name, string Value)[] variables)
     {
         var all = variables.ToDictionary(v => v.Name, v => v.Value, StringComparer.Ordinal);
-        all["SERVER"] = "m:55443";
-        all["TOKEN"] = "t";
-        var settings = WorkerSettingsReader.Read(name => all.GetValueOrDefault(name));
+        var settings = BuildSettingsReader.Read(name => all.GetValueOrDefault(name));
         return bundle is null ? settings : settings with { Trust = new CaTrust { BundlePath = bundle, ExtraPem = "pem" } };
     }
 
@@ -57,4 +61,56 @@ public sealed class RuntimeConnectorTests
         Assert.EndsWith("/containers/certs.d", RuntimeConnector.ExternalCertsDirectory(new PodmanInfo("4.3.1", "vfs", true, "runc")), StringComparison.Ordinal);
         Assert.NotEqual("/etc/containers/certs.d", RuntimeConnector.ExternalCertsDirectory(new PodmanInfo("4.3.1", "vfs", true, "runc")));
     }
+
+    [Fact]
+    public async Task Connect_WhenDockerHostIsUnset_FindsTheServiceInTheRuntimeDirectoryOfTheGivenEnvironment()
+    {
+        var services = await TestServices.GetAsync();
+        var runtimeDir = Directory.CreateDirectory(Path.Join(_directory, "xdg", "podman")).Parent!.FullName;
+        File.CreateSymbolicLink(Path.Join(runtimeDir, "podman", "podman.sock"), services.PodmanSocket);
+        var settings = Settings(null, ("XDG_RUNTIME_DIR", runtimeDir));
+        await using var connector = new RuntimeConnector();
+
+        var runtime = await connector.ConnectAsync(settings, CancellationToken.None);
+
+        Assert.Equal(Path.Join(runtimeDir, "podman", "podman.sock"), connector.SocketPath);
+        Assert.IsType<PodmanClient>(runtime);
+    }
+
+    [Fact]
+    public async Task Connect_WhenNothingAnswers_FailsAsInfrastructureNamingEverySocketTried()
+    {
+        var dead = Path.Join(_directory, "dead.sock");
+        var settings = Settings(null, ("DOCKER_HOST", "unix://" + dead), ("XDG_RUNTIME_DIR", _directory));
+        await using var connector = new RuntimeConnector(TimeSpan.FromSeconds(1));
+
+        var failure = await Assert.ThrowsAsync<BuildFailure>(() => connector.ConnectAsync(settings, CancellationToken.None));
+
+        Assert.Equal(FailureKind.Infrastructure, failure.Kind);
+        Assert.StartsWith($"No container runtime answered on {dead}, {_directory}/podman/podman.sock, /run/podman/podman.sock, /tmp/storage-run-", failure.Message, StringComparison.Ordinal);
+        Assert.EndsWith(" within 1 s: start Podman's API service (systemctl start podman.socket, or `podman system service`) or set DOCKER_HOST to its socket.", failure.Message, StringComparison.Ordinal);
+        Assert.Null(connector.SocketPath);
+    }
+
+    [Fact]
+    public async Task Open_ChoosesTheApiContainerRuntimeNames()
+    {
+        await using var podman = RuntimeConnector.Open(ContainerRuntimeKind.Podman, "/run/podman/podman.sock");
+        await using var docker = RuntimeConnector.Open(ContainerRuntimeKind.Docker, "/run/podman/podman.sock");
+
+        Assert.IsType<PodmanClient>(podman);
+        Assert.IsType<DockerApiClient>(docker);
+    }
+
+    [Theory]
+    [InlineData("unix:///tmp/podman-run-1000/podman/podman.sock", "/run/user/1000", "/tmp/podman-run-1000/podman/podman.sock")]
+    [InlineData(null, "/run/user/1000", "/run/user/1000/quay-builder-podman.sock")]
+    public void OwnServicePath_IsDockerHostsElseTheRuntimeDirectorys(string? dockerHost, string xdg, string expected) =>
+        Assert.Equal(expected, RuntimeConnector.OwnServicePath(ContainerSocket.Create(dockerHost, xdg, 1000)));
+
+    [Fact]
+    public void OwnServicePath_WithoutRuntimeDirectory_IsPrivateToThisProcess() =>
+        Assert.Equal(
+            Path.Combine(Path.GetTempPath(), $"quay-builder-podman-{Environment.ProcessId}", "quay-builder-podman.sock"),
+            RuntimeConnector.OwnServicePath(ContainerSocket.Create(null, null, 1000)));
 }

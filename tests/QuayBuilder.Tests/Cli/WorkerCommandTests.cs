@@ -6,10 +6,8 @@ namespace QuayBuilder.Tests.Cli;
 
 public sealed class WorkerCommandTests
 {
-    private static WorkerSettings Settings(ContainerRuntimeKind runtime, bool timestamp = true, bool labels = true) => new()
+    private static BuildSettings Settings(ContainerRuntimeKind runtime, bool timestamp = true, bool labels = true) => new()
     {
-        Server = "buildman.example.com:50051",
-        Token = "token",
         Runtime = runtime,
         ReproducibleTimestamp = timestamp,
         ProvenanceLabels = labels,

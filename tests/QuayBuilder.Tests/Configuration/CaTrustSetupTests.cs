@@ -43,14 +43,14 @@ public sealed class CaTrustSetupTests : IDisposable
 
         var settings = Apply(Read(("CA_CERT", pem), ("TLS_CERT_PATH", bundle), ("SSL_CERT_FILE", bundle), ("GIT_SSL_CAINFO", bundle), ("EXECUTOR", "kubernetesPodman")), system);
 
-        Assert.Equal([bundle], settings.Trust.CreatedFiles);
+        Assert.Equal([bundle], settings.Build.Trust.CreatedFiles);
         Assert.Equal(pem.Trim() + "\n" + File.ReadAllText(system), File.ReadAllText(bundle));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(bundle));
-        Assert.Single(settings.Trust.Certificates);
-        Assert.Equal("CN=quay private CA", settings.Trust.Certificates[0].Subject);
-        Assert.Equal(settings.Trust.BundlePath, settings.CaBundlePath);
-        Assert.Contains(pem.Trim(), File.ReadAllText(settings.Trust.BundlePath!), StringComparison.Ordinal);
-        Assert.Contains(File.ReadAllText(system).Trim(), File.ReadAllText(settings.Trust.BundlePath!), StringComparison.Ordinal);
+        Assert.Single(settings.Build.Trust.Certificates);
+        Assert.Equal("CN=quay private CA", settings.Build.Trust.Certificates[0].Subject);
+        Assert.Equal(settings.Build.Trust.BundlePath, settings.Build.CaBundlePath);
+        Assert.Contains(pem.Trim(), File.ReadAllText(settings.Build.Trust.BundlePath!), StringComparison.Ordinal);
+        Assert.Contains(File.ReadAllText(system).Trim(), File.ReadAllText(settings.Build.Trust.BundlePath!), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -62,10 +62,10 @@ public sealed class CaTrustSetupTests : IDisposable
 
         var settings = Apply(Read(("CA_CERT", pem), ("TLS_CERT_PATH", bundle), ("SSL_CERT_FILE", bundle)), system);
 
-        Assert.Equal([bundle], settings.Trust.UncreatableFiles);
-        Assert.Single(settings.Trust.Certificates);
-        Assert.NotNull(settings.CaBundlePath);
-        Assert.Contains(pem.Trim(), File.ReadAllText(settings.CaBundlePath!), StringComparison.Ordinal);
+        Assert.Equal([bundle], settings.Build.Trust.UncreatableFiles);
+        Assert.Single(settings.Build.Trust.Certificates);
+        Assert.NotNull(settings.Build.CaBundlePath);
+        Assert.Contains(pem.Trim(), File.ReadAllText(settings.Build.CaBundlePath!), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -87,8 +87,8 @@ public sealed class CaTrustSetupTests : IDisposable
 
         var settings = Apply(Read(("CERTS_DIR", certs), ("EXECUTOR", "ec2")), system);
 
-        Assert.Equal(["CN=mounted extra CA"], settings.Trust.Certificates.Select(c => c.Subject));
-        Assert.Contains(extra.ExportCertificatePem().Trim(), settings.Trust.ExtraPem, StringComparison.Ordinal);
+        Assert.Equal(["CN=mounted extra CA"], settings.Build.Trust.Certificates.Select(c => c.Subject));
+        Assert.Contains(extra.ExportCertificatePem().Trim(), settings.Build.Trust.ExtraPem, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -98,9 +98,9 @@ public sealed class CaTrustSetupTests : IDisposable
 
         var settings = Apply(Read(), system);
 
-        Assert.Empty(settings.Trust.Certificates);
-        Assert.Null(settings.Trust.BundlePath);
-        Assert.Null(settings.CaBundlePath);
+        Assert.Empty(settings.Build.Trust.Certificates);
+        Assert.Null(settings.Build.Trust.BundlePath);
+        Assert.Null(settings.Build.CaBundlePath);
     }
 
     [Fact]

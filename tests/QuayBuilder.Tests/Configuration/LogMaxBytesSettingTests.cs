@@ -5,14 +5,8 @@ namespace QuayBuilder.Tests.Configuration;
 /// <summary>LOG_MAX_BYTES (issue 16): the bound on one build's whole log.</summary>
 public sealed class LogMaxBytesSettingTests
 {
-    private static WorkerSettings Read(string? value) =>
-        WorkerSettingsReader.Read(name => name switch
-        {
-            "SERVER" => "buildman.example.com:50051",
-            "TOKEN" => "registration-token",
-            "LOG_MAX_BYTES" => value,
-            _ => null,
-        });
+    private static BuildSettings Read(string? value) =>
+        BuildSettingsReader.Read(name => name == "LOG_MAX_BYTES" ? value : null);
 
     [Fact]
     public void Read_WithoutLogMaxBytes_Allows64MiB()

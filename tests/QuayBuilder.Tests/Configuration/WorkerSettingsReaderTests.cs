@@ -29,13 +29,13 @@ public sealed class WorkerSettingsReaderTests
     public void Read_WithOnlyServerAndToken_UsesTlsPodmanChrootAndDefaults()
     {
         var settings = Read();
-        Assert.Equal(new Uri("https://buildman.example.com:50051"), settings.ManagerAddress);
-        Assert.Equal(ContainerRuntimeKind.Podman, settings.Runtime);
-        Assert.Equal("chroot", settings.Isolation);
-        Assert.Null(settings.RuntimeSocket);
-        Assert.False(settings.Debug);
-        Assert.Equal(TimeSpan.FromSeconds(10), settings.HeartbeatInterval);
-        Assert.Equal(10L * 1024 * 1024 * 1024, settings.SourceLimits.MaxTotalBytes);
+        Assert.Equal(new Uri("https://buildman.example.com:50051"), settings.Manager.Address);
+        Assert.Equal(ContainerRuntimeKind.Podman, settings.Build.Runtime);
+        Assert.Equal("chroot", settings.Build.Isolation);
+        Assert.Null(settings.Build.RuntimeSocket);
+        Assert.False(settings.Build.Debug);
+        Assert.Equal(TimeSpan.FromSeconds(10), settings.Manager.HeartbeatInterval);
+        Assert.Equal(10L * 1024 * 1024 * 1024, settings.Build.SourceLimits.MaxTotalBytes);
     }
 
     [Theory]
@@ -57,8 +57,8 @@ public sealed class WorkerSettingsReaderTests
         }
 
         var settings = Read([.. variables]);
-        Assert.Equal(expectTimestamp, settings.ReproducibleTimestamp);
-        Assert.Equal(expectLabels, settings.ProvenanceLabels);
+        Assert.Equal(expectTimestamp, settings.Build.ReproducibleTimestamp);
+        Assert.Equal(expectLabels, settings.Build.ProvenanceLabels);
     }
 
     [Fact]
@@ -67,31 +67,31 @@ public sealed class WorkerSettingsReaderTests
 
     [Fact]
     public void Read_WhenInsecureIsTrue_UsesPlaintext() =>
-        Assert.Equal("http", Read(("INSECURE", "TRUE")).ManagerAddress.Scheme);
+        Assert.Equal("http", Read(("INSECURE", "TRUE")).Manager.Address.Scheme);
 
     [Theory]
     [InlineData("unix:///run/podman/podman.sock", "/run/podman/podman.sock")]
     [InlineData("unix:/run/user/1000/podman/podman.sock", "/run/user/1000/podman/podman.sock")]
     public void Read_AcceptsBothUnixSocketForms(string dockerHost, string expected) =>
-        Assert.Equal(expected, Read(("DOCKER_HOST", dockerHost)).RuntimeSocket);
+        Assert.Equal(expected, Read(("DOCKER_HOST", dockerHost)).Build.RuntimeSocket);
 
     [Fact]
     public void Read_WhenOnlyTheExecutorsMisspelledIsolationIsSet_UsesIt() =>
-        Assert.Equal("rootless", Read(("BULDAH_ISOLATION", "rootless")).Isolation);
+        Assert.Equal("rootless", Read(("BULDAH_ISOLATION", "rootless")).Build.Isolation);
 
     [Fact]
     public void Read_WhenBothIsolationSpellingsAreSet_TheCorrectOneWins() =>
-        Assert.Equal("oci", Read(("BUILDAH_ISOLATION", "oci"), ("BULDAH_ISOLATION", "rootless")).Isolation);
+        Assert.Equal("oci", Read(("BUILDAH_ISOLATION", "oci"), ("BULDAH_ISOLATION", "rootless")).Build.Isolation);
 
     [Fact]
     public void Read_ParsesLimitsAndTimeouts()
     {
         var settings = Read(("PACKAGE_MAX_BYTES", "1048576"), ("PACKAGE_MAX_ENTRIES", "10"), ("GIT_IDLE_TIMEOUT", "5"), ("HEARTBEAT_INTERVAL", "2"), ("DEBUG", "true"));
-        Assert.Equal(1048576, settings.SourceLimits.MaxTotalBytes);
-        Assert.Equal(10, settings.SourceLimits.MaxEntries);
-        Assert.Equal(TimeSpan.FromSeconds(5), settings.GitIdleTimeout);
-        Assert.Equal(TimeSpan.FromSeconds(2), settings.HeartbeatInterval);
-        Assert.True(settings.Debug);
+        Assert.Equal(1048576, settings.Build.SourceLimits.MaxTotalBytes);
+        Assert.Equal(10, settings.Build.SourceLimits.MaxEntries);
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.Build.GitIdleTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(2), settings.Manager.HeartbeatInterval);
+        Assert.True(settings.Build.Debug);
     }
 
     [Theory]
@@ -130,5 +130,5 @@ public sealed class WorkerSettingsReaderTests
 
     [Fact]
     public void Read_AcceptsABracketedIPv6Server() =>
-        Assert.Equal("[::1]:50051", Read(("SERVER", "[::1]:50051")).Server);
+        Assert.Equal("[::1]:50051", Read(("SERVER", "[::1]:50051")).Manager.Server);
 }

@@ -29,8 +29,8 @@ public sealed class ManagerTlsTests : IDisposable
 
     private static WorkerSettings Settings(FakeManagerServer server, string? caPath = null, string? caPem = null) => new()
     {
-        Server = server.Address.Replace("127.0.0.1", "localhost", StringComparison.Ordinal),
-        Token = server.Manager.RegistrationToken,
+        Manager = new ManagerSettings { Server = server.Address.Replace("127.0.0.1", "localhost", StringComparison.Ordinal), Token = server.Manager.RegistrationToken },
+        Build = new BuildSettings(),
         TlsCertPath = caPath,
         CaCert = caPem,
     };
@@ -88,7 +88,7 @@ public sealed class ManagerTlsTests : IDisposable
     {
         var garbage = Path.Join(_directory.FullName, "garbage.pem");
         File.WriteAllText(garbage, "this is not a certificate\n");
-        var failure = Assert.Throws<BuildFailure>(() => ManagerChannelFactory.Create(new WorkerSettings { Server = "localhost:1", Token = "x", TlsCertPath = garbage }));
+        var failure = Assert.Throws<BuildFailure>(() => ManagerChannelFactory.Create(new WorkerSettings { Manager = new ManagerSettings { Server = "localhost:1", Token = "x" }, Build = new BuildSettings(), TlsCertPath = garbage }));
         Assert.Equal(FailureKind.Configuration, failure.Kind);
         Assert.Contains(garbage, failure.Message, StringComparison.Ordinal);
     }
