@@ -1,0 +1,117 @@
+using System.Text.RegularExpressions;
+using QuayBuilder.BuildContext;
+using QuayBuilder.Podman;
+
+namespace QuayBuilder.Build;
+
+internal sealed partial class BuildJob
+{
+    /// <summary>Builds the image; returns its id.</summary>
+    private async Task<string> BuildAsync(IContainerRuntime runtime, UnpackedSource source, BuildArtifacts made, CancellationToken ct)
+    {
+        await EnterAsync(BuildPhase.Building, null, ct).ConfigureAwait(false);
+        var context = source.Context;
+        var credentials = new Dictionary<string, RegistryAuth>(StringComparer.Ordinal);
+        if (!string.IsNullOrEmpty(_spec.BaseImageUsername))
+        {
+            // Every stage's base hosted on this registry must be pullable during the build.
+            credentials[_spec.Registry] = new RegistryAuth(_spec.BaseImageUsername, _spec.BaseImagePassword);
+        }
+
+        var provenance = Provenance.Create(source.Facts, source.DockerfileText, _options.Provenance, DateTimeOffset.UtcNow);
+        foreach (var note in provenance.Notes)
+        {
+            Info(note);
+        }
+
+        // The primed cache image is in local storage, where Podman's layer cache finds it by
+        // history. It is not passed as cachefrom: for Podman that names a *remote* cache
+        // repository, and measured on 4.3.1 it turned local cache hits off.
+        var tag = $"{_spec.ImageRepository}:{_spec.Tags[0]}";
+        var parameters = new BuildParameters
+        {
+            Tag = tag,
+            Dockerfile = context.DockerfileInContext,
+            Isolation = _options.Isolation,
+            RegistryCredentials = credentials,
+            ImageFormat = provenance.ImageFormat,
+            Timestamp = provenance.Timestamp,
+            Labels = provenance.Labels,
+        };
+
+        ContextTarStats? sent = null;
+        var steps = new StepHeaderTranslator(source.Dockerfile, provenance.Labels.Count);
+        var lines = new LineAssembler(line => WriteBuildLine(steps, made, line));
+        string imageId;
+        try
+        {
+            made.AddName(tag);
+            imageId = await runtime.BuildAsync(
+                parameters,
+                async (stream, token) => sent = await ContextTarWriter.WriteAsync(context, stream, token).ConfigureAwait(false),
+                message => WriteBuildOutput(lines, message),
+                ct).ConfigureAwait(false);
+        }
+        catch (PodmanException e)
+        {
+            throw new BuildFailure(FailureKind.Build, $"The build failed: {e.Message.TrimEnd()}", e);
+        }
+        catch (SourceException e)
+        {
+            throw new BuildFailure(FailureKind.Source, e.Message, e);
+        }
+        finally
+        {
+            lines.Flush();
+        }
+
+        made.BuiltImageId = imageId;
+        if (sent is not null)
+        {
+            LogContextSent(_logger, sent.Files, sent.Bytes, sent.ExcludedEntries);
+        }
+
+        Info($"Built image {imageId}");
+        return imageId;
+    }
+
+    private void WriteBuildOutput(LineAssembler lines, PodmanMessage message)
+    {
+        if (message.Stream is { } text)
+        {
+            lines.Append(text);
+        }
+        else
+        {
+            WriteProgress(message);
+        }
+    }
+
+    private void WriteBuildLine(StepHeaderTranslator steps, BuildArtifacts made, string line)
+    {
+        var sent = steps.Translate(line, out bool header);
+        if (header)
+        {
+            _notifier.Status($"building: {sent}");
+        }
+        else if (CommittedLayer().Match(line) is { Success: true } layer)
+        {
+            made.AddIntermediate(layer.Groups[1].Value);
+        }
+
+        _reporter.Write(BuildLogMessage.Stream(sent));
+    }
+
+    private void WriteProgress(PodmanMessage message)
+    {
+        var text = message.Status ?? message.Stream?.TrimEnd('\n');
+        if (!string.IsNullOrEmpty(text))
+        {
+            _reporter.Write(BuildLogMessage.Status(text, message.Id, message.Current, message.Total));
+        }
+    }
+
+    /// <summary>Podman's line after each committed step (<c>--> 843c3ccc4b7</c>); a cache hit says "Using cache" and is not ours.</summary>
+    [GeneratedRegex(@"^--> ([0-9a-f]{12,64})$", RegexOptions.CultureInvariant)]
+    private static partial Regex CommittedLayer();
+}
