@@ -6,6 +6,11 @@ namespace QuayBuilder.Build;
 
 internal sealed partial class BuildJob
 {
+    private const string SuccessfullyTagged = "Successfully tagged ";
+
+    /// <summary>The names Podman's build output said it tagged the image with.</summary>
+    private readonly HashSet<string> _taggedNames = new(StringComparer.Ordinal);
+
     /// <summary>Builds the image; returns its id.</summary>
     private async Task<string> BuildAsync(IContainerRuntime runtime, UnpackedSource source, BuildArtifacts made, CancellationToken ct)
     {
@@ -54,7 +59,9 @@ internal sealed partial class BuildJob
         }
         catch (PodmanException e)
         {
-            throw new BuildFailure(FailureKind.Build, $"The build failed: {e.Message.TrimEnd()}", e);
+            lines.Flush();
+            imageId = await CommittedDespiteCleanupAsync(runtime, e, tag, ct).ConfigureAwait(false)
+                ?? throw new BuildFailure(FailureKind.Build, $"The build failed: {e.Message.TrimEnd()}", e);
         }
         catch (SourceException e)
         {
@@ -73,6 +80,43 @@ internal sealed partial class BuildJob
 
         Info($"Built image {imageId}");
         return imageId;
+    }
+
+    /// <summary>
+    /// Buildah deletes each step's working container only after it has committed and tagged the
+    /// image, and returns a failure of that cleanup as the build's error. When another client
+    /// force-removed an image the build used, libpod deleted the containers made from it, and the
+    /// build ends in <c>error deleting build container …: identifier is not a container</c> although
+    /// the image is complete (docs/adr/0013-layer-cache.md). That error, after the stream said the
+    /// requested tag was made and with the tag naming an image, is a warning; any other is the build's failure.
+    /// </summary>
+    /// <returns>The tagged image's id, or null when the build failed.</returns>
+    private async Task<string?> CommittedDespiteCleanupAsync(IContainerRuntime runtime, PodmanException error, string tag, CancellationToken ct)
+    {
+        if (!error.Message.StartsWith("error deleting build container", StringComparison.Ordinal) || !_taggedNames.Contains(tag))
+        {
+            return null;
+        }
+
+        ImageDetails? details;
+        try
+        {
+            details = await runtime.InspectImageAsync(tag, ct).ConfigureAwait(false);
+        }
+        catch (PodmanException)
+        {
+            return null;
+        }
+
+        if (details is null)
+        {
+            return null;
+        }
+
+        var firstLine = error.Message.Split('\n', 2)[0].TrimEnd();
+        Warn($"Podman committed and tagged the image but could not delete a build container afterwards ({firstLine}); " +
+            "the image is complete, so the build goes on. Another client probably removed an image this build used by force.");
+        return details.Id;
     }
 
     private void WriteBuildOutput(LineAssembler lines, PodmanMessage message)
@@ -97,6 +141,10 @@ internal sealed partial class BuildJob
         else if (CommittedLayer().Match(line) is { Success: true } layer)
         {
             made.AddIntermediate(layer.Groups[1].Value);
+        }
+        else if (line.StartsWith(SuccessfullyTagged, StringComparison.Ordinal))
+        {
+            _taggedNames.Add(line[SuccessfullyTagged.Length..].Trim());
         }
 
         _reporter.Write(BuildLogMessage.Stream(sent));

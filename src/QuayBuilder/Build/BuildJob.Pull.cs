@@ -73,15 +73,19 @@ internal sealed partial class BuildJob
         }
 
         var reference = $"{_spec.ImageRepository}:{cachedTag}";
+        string cachedImageId;
         try
         {
             Info($"Priming the cache with {reference}");
-            await PullOwnAsync(runtime, reference, new RegistryAuth("$token", _spec.PullToken), made, bounded.Token).ConfigureAwait(false);
+            cachedImageId = await PullOwnAsync(runtime, reference, new RegistryAuth("$token", _spec.PullToken), made, bounded.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (!ct.IsCancellationRequested && e is PodmanException or OperationCanceledException)
         {
             Warn($"Could not pull {reference} to prime the cache ({(e is OperationCanceledException ? "timed out" : e.Message)}); building without it");
+            return;
         }
+
+        await PrimeLayerCacheAsync(runtime, cachedTag, cachedImageId, made, bounded.Token, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -10,6 +10,7 @@ internal sealed partial class BuildJob
         var auth = new RegistryAuth(_spec.PushUsername, _spec.PushToken);
         var pushed = new List<string>();
         var digests = new List<string>();
+        string? firstDigest = null;
         foreach (var tag in _spec.Tags)
         {
             var destination = $"{_spec.ImageRepository}:{tag}";
@@ -24,6 +25,7 @@ internal sealed partial class BuildJob
                 Info(digest is null ? $"Pushed {destination}" : $"Pushed {destination} ({digest})");
                 if (digest is not null)
                 {
+                    firstDigest ??= digest;
                     digests.Add($"{_spec.ImageRepository}@{digest}");
                 }
             }
@@ -35,6 +37,17 @@ internal sealed partial class BuildJob
             finally
             {
                 coalescer.Flush();
+            }
+        }
+
+        if (firstDigest is not null)
+        {
+            // With the layer cache the tags name a list that holds the pushed image: that is the
+            // digest a pull of the tag resolves, so it is the build's.
+            var tagDigest = await PublishLayerCacheAsync(runtime, imageId, firstDigest, ct).ConfigureAwait(false);
+            if (tagDigest != firstDigest)
+            {
+                digests = [$"{_spec.ImageRepository}@{tagDigest}"];
             }
         }
 

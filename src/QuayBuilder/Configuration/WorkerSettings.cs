@@ -105,6 +105,9 @@ internal sealed record WorkerSettings
     /// <summary><c>PROVENANCE_LABELS</c> (default true): set the org.opencontainers.image source, revision and created labels.</summary>
     public bool ProvenanceLabels { get; init; } = true;
 
+    /// <summary><c>LAYER_CACHE</c> (default true): publish and prime the layer cache (docs/adr/0013-layer-cache.md).</summary>
+    public bool LayerCache { get; init; } = true;
+
     /// <summary>
     /// The gRPC address: SERVER with a scheme. <c>INSECURE=true</c> means plaintext; TLS otherwise.
     /// </summary>

@@ -74,6 +74,7 @@ internal static class WorkerSettingsReader
             GitKnownHosts = ReadReadableFile(Get, "GIT_KNOWN_HOSTS"),
             ReproducibleTimestamp = Get("REPRODUCIBLE_TIMESTAMP") is null || ReadBool(Get, "REPRODUCIBLE_TIMESTAMP"),
             ProvenanceLabels = Get("PROVENANCE_LABELS") is null || ReadBool(Get, "PROVENANCE_LABELS"),
+            LayerCache = Get("LAYER_CACHE") is null || ReadBool(Get, "LAYER_CACHE"),
         };
 
         if (settings.HeartbeatInterval * 3 > settings.HeartbeatWindow)
