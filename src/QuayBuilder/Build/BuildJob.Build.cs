@@ -11,6 +11,11 @@ internal sealed partial class BuildJob
     /// <summary>The names Podman's build output said it tagged the image with.</summary>
     private readonly HashSet<string> _taggedNames = new(StringComparer.Ordinal);
 
+    private const string CleanupError = "error deleting build container";
+
+    /// <summary>Buildah's log line of a failed container cleanup, when one came after the tag was made.</summary>
+    private string? _cleanupErrorLine;
+
     /// <summary>Builds the image; returns its id.</summary>
     private async Task<string> BuildAsync(IContainerRuntime runtime, UnpackedSource source, BuildArtifacts made, CancellationToken ct)
     {
@@ -87,13 +92,19 @@ internal sealed partial class BuildJob
     /// image, and returns a failure of that cleanup as the build's error. When another client
     /// force-removed an image the build used, libpod deleted the containers made from it, and the
     /// build ends in <c>error deleting build container …: identifier is not a container</c> although
-    /// the image is complete (docs/adr/0013-layer-cache.md). That error, after the stream said the
-    /// requested tag was made and with the tag naming an image, is a warning; any other is the build's failure.
+    /// the image is complete (docs/adr/0013-layer-cache.md). That error (over libpod's API: the
+    /// streamed line, then the cause alone as the error), after the stream said the requested tag
+    /// was made and with the tag naming an image, is a warning; any other is the build's failure.
     /// </summary>
     /// <returns>The tagged image's id, or null when the build failed.</returns>
     private async Task<string?> CommittedDespiteCleanupAsync(IContainerRuntime runtime, PodmanException error, string tag, CancellationToken ct)
     {
-        if (!error.Message.StartsWith("error deleting build container", StringComparison.Ordinal) || !_taggedNames.Contains(tag))
+        // Over the API the error is the cause alone ("identifier is not a container"); the
+        // "error deleting build container …" line came just before it, in the stream, after the tag.
+        var message = error.Message.Trim();
+        bool cleanup = message.StartsWith(CleanupError, StringComparison.Ordinal)
+            || (_cleanupErrorLine is { } line && message.Length > 0 && line.Contains(message, StringComparison.Ordinal));
+        if (!cleanup || !_taggedNames.Contains(tag))
         {
             return null;
         }
@@ -113,7 +124,7 @@ internal sealed partial class BuildJob
             return null;
         }
 
-        var firstLine = error.Message.Split('\n', 2)[0].TrimEnd();
+        var firstLine = message.StartsWith(CleanupError, StringComparison.Ordinal) ? message.Split('\n', 2)[0].TrimEnd() : $"{CleanupError}: {message}";
         Warn($"Podman committed and tagged the image but could not delete a build container afterwards ({firstLine}); " +
             "the image is complete, so the build goes on. Another client probably removed an image this build used by force.");
         return details.Id;
@@ -145,6 +156,10 @@ internal sealed partial class BuildJob
         else if (line.StartsWith(SuccessfullyTagged, StringComparison.Ordinal))
         {
             _taggedNames.Add(line[SuccessfullyTagged.Length..].Trim());
+        }
+        else if (_taggedNames.Count > 0 && line.Contains(CleanupError, StringComparison.Ordinal))
+        {
+            _cleanupErrorLine = line;
         }
 
         _reporter.Write(BuildLogMessage.Stream(sent));
