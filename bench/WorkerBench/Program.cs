@@ -21,6 +21,7 @@ var figures = new (string Key, Func<BenchEnvironment, Task> Run)[]
     ("startup", StartupBench.RunAsync),
     ("overhead", OverheadBench.RunAsync),
     ("context", ContextTransferBench.RunAsync),
+    ("layercache", LayerCacheBench.RunAsync),
 };
 foreach (var (key, run) in figures)
 {

@@ -75,14 +75,15 @@ public sealed class ImageStore : IAsyncDisposable
     private static bool IsTag(string name) => !name.Contains('@', StringComparison.Ordinal);
 
     /// <summary>
-    /// The config bytes of each image, exactly as stored: the image id of a Docker-format image is
-    /// the SHA-256 of these bytes, and this checks that it is. Read from one docker-archive export
+    /// The config bytes of each image, exactly as stored: an image's id is the SHA-256 of these
+    /// bytes, for Docker-format and OCI-format images alike (measured on Podman 4.3.1), and this
+    /// checks that it is. Read from one docker-archive export
     /// of all the images (the export dedupes layers, which are streamed past, not kept).
     /// </summary>
     /// <remarks>
     /// Costs one local read of the images' layers: libpod has no endpoint that returns a config
-    /// alone. Images whose ids are not the digest of their config (OCI-format ones converted on
-    /// export) are left out of the answer rather than returned with different bytes.
+    /// alone. An image whose id is not the digest of the exported config (should an export ever
+    /// convert one) is left out of the answer rather than returned with different bytes.
     /// </remarks>
     public async Task<IReadOnlyDictionary<string, byte[]>> ReadConfigsAsync(IReadOnlyCollection<string> imageIds, CancellationToken ct)
     {

@@ -25,6 +25,23 @@ internal sealed class BuildArtifacts
 
     public void AddPulled(string reference) => _pulledImages.Add(reference);
 
+    /// <summary>
+    /// Adds pulled images (oldest first) that are parents of the pulled <paramref name="child"/>:
+    /// cleanup removes in reverse order, and an image with a child cannot go before it.
+    /// </summary>
+    public void AddPulledUnder(string child, IEnumerable<string> parents)
+    {
+        var at = _pulledImages.IndexOf(child);
+        if (at < 0)
+        {
+            _pulledImages.AddRange(parents);
+        }
+        else
+        {
+            _pulledImages.InsertRange(at, parents);
+        }
+    }
+
     public void AddName(string name)
     {
         if (!_imageNames.Contains(name, StringComparer.Ordinal))

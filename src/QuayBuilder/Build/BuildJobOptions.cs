@@ -31,6 +31,16 @@ internal sealed record BuildJobOptions
     /// <summary>How long cache priming (DetermineCachedTag + the cache pull) may take in all.</summary>
     public TimeSpan CachePrimingTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// LAYER_CACHE (default true): publish the build's intermediate images with the pushed tags and
+    /// prime the store from the cached tag's (docs/adr/0013-layer-cache.md). False: tags are plain
+    /// images, nothing else is pushed.
+    /// </summary>
+    public bool LayerCache { get; init; } = true;
+
+    /// <summary>How long publishing the layer cache may take; priming is bounded by <see cref="CachePrimingTimeout"/>.</summary>
+    public TimeSpan LayerCacheTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Largest Dockerfile read; a bigger one is refused before it is parsed.</summary>
     public long MaxDockerfileBytes { get; init; } = 16 * 1024 * 1024;
 

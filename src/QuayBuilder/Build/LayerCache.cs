@@ -8,14 +8,17 @@ namespace QuayBuilder.Build;
 /// <summary>
 /// A layer cache that survives ephemeral builders (docs/adr/0013-layer-cache.md). After a push,
 /// <see cref="PublishAsync"/> stores the build's intermediate images in the build's own repository,
-/// untagged, and rewrites each pushed tag as a manifest list: the built image for its platform,
-/// followed by the intermediates as <c>unknown/unknown</c> entries that no client pulls by platform.
+/// untagged, and rewrites each pushed tag as a manifest list (an OCI image index for an OCI-format
+/// build): the built image for its platform, followed by the intermediates as
+/// <c>unknown/unknown</c> entries that no client pulls by platform.
 /// Before a build, <see cref="PrimeAsync"/> reads the cached tag's list and pulls those entries by
 /// digest into the local store, where buildah's own layer cache finds them by history.
 /// </summary>
 /// <remarks>
 /// Every intermediate's config is buildah's own (exact bytes, checked against the image id); only
-/// its manifest is written here, and its layers are the pushed image's compressed layers, so the
+/// its manifest is written here, in the pushed manifest's own format (buildah reuses an image only
+/// when its manifest type is the build's output format), and its layers are the pushed image's
+/// compressed layers, so the
 /// cache costs configs and manifests, not layers. Best-effort and time-bounded: any failure ends the
 /// step with a <see cref="LayerCacheReport.Warning"/>, never an exception, and the pushed tags keep
 /// the image Podman pushed. Only the final stage's chain is cached: other stages' layers are not in
@@ -32,6 +35,7 @@ internal sealed class LayerCache(IContainerRuntime runtime, ImageStore store, Re
     /// <summary>
     /// Publishes the intermediates of <paramref name="builtImageId"/>, pushed as manifest
     /// <paramref name="pushedDigest"/>, and points each of <paramref name="tags"/> at a list of them.
+    /// On success the report's <see cref="LayerCacheReport.ListDigest"/> is what the tags now name.
     /// </summary>
     public async Task<LayerCacheReport> PublishAsync(string builtImageId, string pushedDigest, IReadOnlyList<string> tags, CancellationToken ct)
     {
@@ -54,7 +58,7 @@ internal sealed class LayerCache(IContainerRuntime runtime, ImageStore store, Re
             var configs = await store.ReadConfigsAsync([built, .. ancestors.Select(image => image.Id)], bounded.Token).ConfigureAwait(false);
             if (!configs.TryGetValue(built, out var builtConfig))
             {
-                return Report(0, clock, "the built image's config could not be read exactly (only Docker-format images are cached)");
+                return Report(0, clock, "the built image's config could not be read exactly from the local store");
             }
 
             var pushed = await registry.GetManifestAsync(pushedDigest, bounded.Token).ConfigureAwait(false);
@@ -109,7 +113,7 @@ internal sealed class LayerCache(IContainerRuntime runtime, ImageStore store, Re
                 await registry.PutManifestAsync(tag, list, listType, bounded.Token).ConfigureAwait(false);
             }
 
-            return Report(published, clock, null);
+            return Report(published, clock, null) with { ListDigest = RegistryClient.Digest(list), ListMediaType = listType };
         }
         catch (Exception e) when (IsCacheFailure(e, ct))
         {
@@ -120,12 +124,14 @@ internal sealed class LayerCache(IContainerRuntime runtime, ImageStore store, Re
     /// <summary>
     /// Pulls the intermediate images the list at <paramref name="tag"/> names, by digest. The tag's
     /// own image is left to the caller's ordinary pull. A tag that names a plain image (pushed
-    /// without the cache) primes nothing and is no warning.
+    /// without the cache) primes nothing and is no warning. The report's
+    /// <see cref="LayerCacheReport.Pulled"/> holds the ids of the images this call brought into a store
+    /// that did not have them, oldest first: the caller's to remove.
     /// </summary>
     public async Task<LayerCacheReport> PrimeAsync(string tag, RegistryAuth? pullAuth, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var pulled = 0;
+        var pulled = new List<string>();
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
         bounded.CancelAfter(timeout);
         try
@@ -147,15 +153,20 @@ internal sealed class LayerCache(IContainerRuntime runtime, ImageStore store, Re
                 .ToList();
             foreach (var entry in entries)
             {
-                await runtime.PullAsync($"{imageRepository}@{entry.Digest}", pullAuth, _ => { }, bounded.Token).ConfigureAwait(false);
-                pulled++;
+                var reference = $"{imageRepository}@{entry.Digest}";
+                bool present = await runtime.InspectImageAsync(reference, bounded.Token).ConfigureAwait(false) is not null;
+                var id = await runtime.PullAsync(reference, pullAuth, _ => { }, bounded.Token).ConfigureAwait(false);
+                if (!present)
+                {
+                    pulled.Add(id);
+                }
             }
 
-            return Report(pulled, clock, null);
+            return Report(entries.Count, clock, null) with { Pulled = pulled };
         }
         catch (Exception e) when (IsCacheFailure(e, ct))
         {
-            return Report(pulled, clock, Reason(e));
+            return Report(pulled.Count, clock, Reason(e)) with { Pulled = pulled };
         }
     }
 

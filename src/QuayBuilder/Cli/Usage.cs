@@ -63,12 +63,14 @@ internal static class Usage
                                     differs from build to build (REPRODUCIBLE_TIMESTAMP=false)
           --no-provenance           set no org.opencontainers.image.source/revision/created
                                     labels (PROVENANCE_LABELS=false)
+          --no-layer-cache          push plain images: no layer cache published with the tags,
+                                    none primed from --cached-tag (LAYER_CACHE=false)
 
         The runtime is found as in worker mode: DOCKER_HOST (unix://PATH), else the first that
         answers of $XDG_RUNTIME_DIR/podman/podman.sock, /run/podman/podman.sock,
         /tmp/storage-run-$UID/podman/podman.sock and /tmp/podman-run-$UID/podman/podman.sock.
         CONTAINER_RUNTIME, BUILDAH_ISOLATION, WORK_DIR, PACKAGE_*, GIT_*, SSL_CERT_FILE, DEBUG,
-        REPRODUCIBLE_TIMESTAMP and PROVENANCE_LABELS apply as well; SERVER, TOKEN and the other
+        REPRODUCIBLE_TIMESTAMP, PROVENANCE_LABELS and LAYER_CACHE apply as well; SERVER, TOKEN and the other
         manager settings are not read. The build log shows the timestamp and labels used.
 
         Exit status as in worker mode: 0 build complete, 1 build failed, 2 bad arguments,

@@ -165,6 +165,7 @@ internal static partial class WorkerCommand
         CaBundlePath = settings.CaBundlePath,
         // The Docker Engine API has no build timestamp (ADR 0012).
         Provenance = new ProvenanceOptions(settings.ReproducibleTimestamp && settings.Runtime == ContainerRuntimeKind.Podman, settings.ProvenanceLabels),
+        LayerCache = settings.LayerCache,
         Git = new GitOptions
         {
             IdleTimeout = settings.GitIdleTimeout,

@@ -59,6 +59,9 @@ internal sealed record BuildSettings
     /// <summary><c>PROVENANCE_LABELS</c> (default true): set the org.opencontainers.image source, revision and created labels.</summary>
     public bool ProvenanceLabels { get; init; } = true;
 
+    /// <summary><c>LAYER_CACHE</c> (default true): publish and prime the layer cache (docs/adr/0013-layer-cache.md).</summary>
+    public bool LayerCache { get; init; } = true;
+
     /// <summary><c>HTTP_PROXY</c>, <c>HTTPS_PROXY</c>, <c>NO_PROXY</c> (empty = unset).</summary>
     public ProxySettings Proxy { get; init; } = ProxySettings.None;
 

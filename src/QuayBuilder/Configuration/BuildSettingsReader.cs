@@ -36,6 +36,7 @@ internal static class BuildSettingsReader
             GitKnownHosts = values.ReadableFile("GIT_KNOWN_HOSTS"),
             ReproducibleTimestamp = values.BoolOnByDefault("REPRODUCIBLE_TIMESTAMP"),
             ProvenanceLabels = values.BoolOnByDefault("PROVENANCE_LABELS"),
+            LayerCache = values.BoolOnByDefault("LAYER_CACHE"),
         };
     }
 

@@ -85,6 +85,7 @@ internal static class LocalArguments
                 case "--verbose": NoValue(); options = options with { Verbose = true }; break;
                 case "--no-reproducible": NoValue(); options = options with { NoReproducible = true }; break;
                 case "--no-provenance": NoValue(); options = options with { NoProvenance = true }; break;
+                case "--no-layer-cache": NoValue(); options = options with { NoLayerCache = true }; break;
                 case "--password" or "--token" or "--pull-token":
                     // Deliberately unsupported: argv is readable by every user on the machine.
                     throw new ConfigurationException(

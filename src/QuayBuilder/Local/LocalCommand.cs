@@ -77,6 +77,7 @@ internal static class LocalCommand
             // The user's own machine: reading a repository from its disk is the point, not an attack.
             Git = WorkerCommand.JobOptions(settings).Git with { AllowLocalRepositories = true },
             Provenance = new ProvenanceOptions(provenance.ReproducibleTimestamp && !options.NoReproducible, provenance.Labels && !options.NoProvenance),
+            LayerCache = settings.LayerCache && !options.NoLayerCache,
         };
 
         await using var connector = new RuntimeConnector();

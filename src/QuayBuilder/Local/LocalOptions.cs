@@ -67,6 +67,9 @@ internal sealed record LocalOptions
     /// <summary><c>--no-provenance</c>: no org.opencontainers.image source/revision/created labels, as PROVENANCE_LABELS=false.</summary>
     public bool NoProvenance { get; init; }
 
+    /// <summary><c>--no-layer-cache</c>: push plain images and prime nothing from the cached tag's list, as LAYER_CACHE=false.</summary>
+    public bool NoLayerCache { get; init; }
+
     /// <summary><c>--verbose</c>: the worker's own log (what the journal gets in worker mode) on stderr.</summary>
     public bool Verbose { get; init; }
 }

@@ -92,6 +92,43 @@ public sealed class BuildJobTests : IDisposable
         Assert.Contains("Step 2/2 : RUN echo hello", Reporter.Lines);
     }
 
+    /// <summary>Podman 4.3.1's API after a forced removal of the base mid-build (ADR 0013): tag made, the cleanup line, then the cause as the error.</summary>
+    private static string[] TaggedThenCleanupError(string tag) =>
+        ["STEP 1/2: FROM busybox", "STEP 2/2: RUN echo hello", "--> 1111111111aa", "COMMIT " + tag, "--> 0123456789ab", "Successfully tagged " + tag,
+         "time=\"2026-11-29T22:11:44Z\" level=error msg=\"error deleting build container \\\"45a8ff37\\\": identifier is not a container\\n\""];
+
+    [Fact]
+    public async Task RunAsync_WhenPodmanFailsToDeleteABuildContainerAfterTaggingTheRequestedTag_WarnsOnceAndSucceeds()
+    {
+        Runtime.BuildOutput = TaggedThenCleanupError($"{Repository}:latest");
+        Runtime.BuildFailure = new PodmanException("identifier is not a container");
+        Runtime.Present.Add($"{Repository}:latest");
+
+        var (result, failure) = await RunAsync();
+
+        Assert.Null(failure);
+        Assert.Equal(FakeContainerRuntime.ImageId, result?.ImageId);
+        var warning = Assert.Single(Reporter.Lines, l => l.StartsWith("Warning:", StringComparison.Ordinal));
+        Assert.StartsWith("Warning: Podman committed and tagged the image but could not delete a build container afterwards (error deleting build container: identifier is not a container)", warning, StringComparison.Ordinal);
+        Assert.Equal("Complete", Reporter.Phases[^1]);
+    }
+
+    [Theory]
+    [InlineData("another/name:latest", "identifier is not a container")]
+    [InlineData(Repository + ":latest", "error building at STEP \"RUN echo hello\": exit status 1")]
+    public async Task RunAsync_WhenTheBuildErrorIsNotTheCleanupOfTheRequestedTag_FailsAsBefore(string taggedAs, string error)
+    {
+        Runtime.BuildOutput = TaggedThenCleanupError(taggedAs);
+        Runtime.BuildFailure = new PodmanException(error);
+        Runtime.Present.Add(taggedAs);
+
+        var (_, failure) = await RunAsync();
+
+        Assert.Equal(FailureKind.Build, failure?.Kind);
+        Assert.Equal($"The build failed: {error}", failure?.Message);
+        Assert.DoesNotContain(Reporter.Lines, l => l.StartsWith("Warning:", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task RunAsync_WhenTheBaseImageWasInStorageBefore_LeavesIt()
     {

@@ -201,11 +201,10 @@ public sealed class ExecutorEnvironmentTests : IDisposable
     {
         using var http = new HttpClient { BaseAddress = new Uri($"http://{registry}/") };
         using var request = new HttpRequestMessage(HttpMethod.Get, $"v2/{repository}/manifests/latest");
-        request.Headers.Accept.Add(new System.Net.Http.Headers.MediaTypeWithQualityHeaderValue("application/vnd.docker.distribution.manifest.v2+json"));
-        request.Headers.Accept.Add(new System.Net.Http.Headers.MediaTypeWithQualityHeaderValue("application/vnd.oci.image.manifest.v1+json"));
+        ImageIndexReader.AcceptAll(request);
         using var response = await http.SendAsync(request);
         response.EnsureSuccessStatusCode();
-        using var manifest = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        using var manifest = await ImageIndexReader.ImageAsync(http, repository, System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()));
         var digest = manifest.RootElement.GetProperty("config").GetProperty("digest").GetString();
         using var blob = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"v2/{repository}/blobs/{digest}"));
         var root = blob.RootElement;

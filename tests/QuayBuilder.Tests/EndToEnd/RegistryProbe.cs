@@ -1,6 +1,5 @@
 using System.Formats.Tar;
 using System.IO.Compression;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 
@@ -29,8 +28,7 @@ internal sealed class RegistryProbe(string registry) : IDisposable
     public async Task<string?> ManifestDigestAsync(string repository, string tag)
     {
         using var request = new HttpRequestMessage(HttpMethod.Head, $"v2/{repository}/manifests/{tag}");
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.oci.image.manifest.v1+json"));
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.docker.distribution.manifest.v2+json"));
+        ImageIndexReader.AcceptAll(request);
         using var response = await _http.SendAsync(request);
         return response.Headers.TryGetValues("Docker-Content-Digest", out var values) ? values.First() : null;
     }
@@ -39,11 +37,10 @@ internal sealed class RegistryProbe(string registry) : IDisposable
     public async Task<string?> ReadFileAsync(string repository, string tag, string path)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"v2/{repository}/manifests/{tag}");
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.oci.image.manifest.v1+json"));
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.docker.distribution.manifest.v2+json"));
+        ImageIndexReader.AcceptAll(request);
         using var response = await _http.SendAsync(request);
         response.EnsureSuccessStatusCode();
-        using var manifest = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        using var manifest = await ImageIndexReader.ImageAsync(_http, repository, JsonDocument.Parse(await response.Content.ReadAsStringAsync()));
         string? content = null;
         var wanted = path.TrimStart('/');
         foreach (var layer in manifest.RootElement.GetProperty("layers").EnumerateArray())

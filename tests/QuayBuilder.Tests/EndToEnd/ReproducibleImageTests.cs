@@ -1,7 +1,6 @@
 using System.Formats.Tar;
 using System.Globalization;
 using System.IO.Compression;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using QuayBuilder.BuildContext.Tests.Git;
@@ -285,7 +284,7 @@ public sealed class ReproducibleImageTests : IAsyncLifetime
             using var request = Manifest(HttpMethod.Get, repository, tag);
             using var response = await _http.SendAsync(request);
             response.EnsureSuccessStatusCode();
-            using var manifest = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            using var manifest = await ImageIndexReader.ImageAsync(_http, repository, JsonDocument.Parse(await response.Content.ReadAsStringAsync()));
             var digest = manifest.RootElement.GetProperty("config").GetProperty("digest").GetString();
             return JsonDocument.Parse(await _http.GetStringAsync($"v2/{repository}/blobs/{digest}"));
         }
@@ -295,8 +294,7 @@ public sealed class ReproducibleImageTests : IAsyncLifetime
         private static HttpRequestMessage Manifest(HttpMethod method, string repository, string tag)
         {
             var request = new HttpRequestMessage(method, $"v2/{repository}/manifests/{tag}");
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.oci.image.manifest.v1+json"));
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.docker.distribution.manifest.v2+json"));
+            ImageIndexReader.AcceptAll(request);
             return request;
         }
     }

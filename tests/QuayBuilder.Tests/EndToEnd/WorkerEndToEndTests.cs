@@ -38,7 +38,7 @@ public sealed class WorkerEndToEndTests
 
         // The digest the worker reports is the one the registry serves for the tag.
         var served = await registry.ManifestDigestAsync(run.Repository, "v1");
-        Assert.Contains(run.Manager.LogLines, l => l.Text == $"Pushed {services.Registry}/{run.Repository}:v1 ({served})\n");
+        Assert.Contains(run.Manager.LogLines, l => l.Text.StartsWith($"Tags latest, v1 now name the OCI image index {served}: ", StringComparison.Ordinal));
 
         var lines = run.Manager.LogLines;
         Assert.Contains(lines, l => l.Key == "stream" && l.Text == marker + "\n");

@@ -27,7 +27,7 @@ public sealed class LocalArgumentsTests
             "git@github.com:acme/app.git", "--sha", sha, "--ssh-key=/k", "--context", "web", "--dockerfile=Containerfile",
             "--tag", "v1", "--tag=v2", "--tag", "v1", "--registry", "quay.io", "--repository=acme/app", "--push", "--username", "robot+ci",
             "--password-file", "/p", "--pull-token-file", "/t", "--cached-tag", "main", "--isolation", "oci", "--keep", "--plain", "--verbose",
-            "--no-reproducible", "--no-provenance",
+            "--no-reproducible", "--no-provenance", "--no-layer-cache",
         ]);
 
         Assert.Equal(sha, options.Sha);
@@ -43,6 +43,7 @@ public sealed class LocalArgumentsTests
         Assert.Equal("/t", options.PullTokenFile);
         Assert.Equal("main", options.CachedTag);
         Assert.Equal("oci", options.Isolation);
+        Assert.True(options.NoLayerCache);
         Assert.True(options.NoReproducible && options.NoProvenance);
     }
 
