@@ -13,11 +13,12 @@ namespace QuayBuilder.Configuration;
 /// <para>
 /// The rule: a server certificate is trusted when the system's validation accepts it (system
 /// CAs, host name, validity), or when its only fault is the chain and the chain — the
-/// certificates the server sent, completed with the extra CAs — ends in one of the extra CAs,
-/// which are trust anchors in their own right (custom root trust), as Go's worker added them to
-/// its root pool. A name mismatch or a missing certificate is never rescued by an extra CA.
-/// Revocation is not checked: private CAs rarely publish a reachable CRL, and the system path
-/// does not check it either.
+/// certificates the server sent, completed with the extra CAs — ends in a self-signed extra CA
+/// (custom root trust: the extra CAs are the roots, the system's are not consulted again). A
+/// name mismatch or a missing certificate is never rescued by an extra CA. An extra intermediate
+/// alone is not an anchor (.NET builds to a self-signed root; git's OpenSSL would accept it):
+/// the operator gives the root. Revocation is not checked: private CAs rarely publish a
+/// reachable CRL, and the system path does not check it either.
 /// </para>
 /// <para>
 /// The server's intermediates count: the old manager rule ignored them (a manager whose

@@ -49,6 +49,9 @@ public sealed class PrivateCa : IDisposable
     /// <summary>Signed by the intermediate, for 127.0.0.1 and localhost; the server must send <see cref="Intermediate"/> with it.</summary>
     public X509Certificate2 ChainedServerCertificate() => WithKey("chained");
 
+    /// <summary>The intermediate as PEM text: an operator may give it, not the root, as the CA to trust.</summary>
+    public string IntermediatePem => File.ReadAllText(PathOf("intermediate.crt"));
+
     public X509Certificate2 Intermediate() => X509CertificateLoader.LoadCertificateFromFile(PathOf("intermediate.crt"));
 
     /// <summary>Signed by the stranger CA, for 127.0.0.1 and localhost.</summary>

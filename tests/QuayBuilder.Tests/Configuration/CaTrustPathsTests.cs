@@ -78,6 +78,21 @@ public sealed class CaTrustPathsTests(PrivateCa ca) : IClassFixture<PrivateCa>, 
         Assert.Equal("dockerfile", package.Kind);
     }
 
+    [Fact]
+    public async Task CaTrust_PackageDownload_WhenOnlyTheIntermediateIsGiven_RefusesForTheRootIsTheAnchor()
+    {
+        using var leaf = ca.ChainedServerCertificate();
+        using var intermediate = ca.Intermediate();
+        await using var server = new LoopbackHttpServer(Dockerfile, leaf, [intermediate]);
+        var settings = Trusting(ca.IntermediatePem);
+        using var http = PackageFetcher.CreateHttpClient(SourceLimits.Default, settings.Trust.ValidationCallback);
+
+        var error = await Assert.ThrowsAsync<SourceException>(() =>
+            Fetcher(http).FetchAsync(server.Url(), Path.Join(_directory.FullName, "package"), new Progress<string>(), CancellationToken.None));
+
+        Assert.Contains("the TLS connection failed", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("unknown")]
     [InlineData("wrongname")]
