@@ -24,16 +24,16 @@ internal sealed class ExtractionTarget
 
     private const long PreallocateFrom = 1024 * 1024;
 
-    private readonly string root;
-    private readonly SourceLimits limits;
-    private readonly HashSet<string> directories = new(StringComparer.Ordinal) { string.Empty };
-    private readonly List<(string Path, UnixFileMode Mode)> directoryModes = [];
-    private readonly byte[] buffer = new byte[128 * 1024];
+    private readonly string _root;
+    private readonly SourceLimits _limits;
+    private readonly HashSet<string> _directories = new(StringComparer.Ordinal) { string.Empty };
+    private readonly List<(string Path, UnixFileMode Mode)> _directoryModes = [];
+    private readonly byte[] _buffer = new byte[128 * 1024];
 
     public ExtractionTarget(string root, SourceLimits limits)
     {
-        this.root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
-        this.limits = limits;
+        _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+        _limits = limits;
     }
 
     public long Bytes { get; private set; }
@@ -50,12 +50,12 @@ internal sealed class ExtractionTarget
     public string Accept(string rawName)
     {
         Entries++;
-        if (Entries > limits.MaxEntries)
+        if (Entries > _limits.MaxEntries)
         {
             throw TooManyEntries(rawName);
         }
 
-        return EntryName.Normalize(rawName, limits.MaxPathLength);
+        return EntryName.Normalize(rawName, _limits.MaxPathLength);
     }
 
     /// <summary>
@@ -64,9 +64,9 @@ internal sealed class ExtractionTarget
     /// </summary>
     public void CheckEntryCount(int count, Func<int, string> nameAt)
     {
-        if (count > limits.MaxEntries)
+        if (count > _limits.MaxEntries)
         {
-            throw TooManyEntries(nameAt((int)limits.MaxEntries));
+            throw TooManyEntries(nameAt((int)_limits.MaxEntries));
         }
     }
 
@@ -79,7 +79,7 @@ internal sealed class ExtractionTarget
         }
 
         EnsureDirectory(rawName, path);
-        directoryModes.Add((path, KeepPermissions(mode)));
+        _directoryModes.Add((path, KeepPermissions(mode)));
     }
 
     /// <summary>
@@ -91,7 +91,7 @@ internal sealed class ExtractionTarget
         string rawName, string path, int mode, DateTimeOffset? modified, long declaredLength, Stream data, CancellationToken cancellationToken)
     {
         var fullPath = PrepareLeaf(rawName, path);
-        if (declaredLength > 0 && Bytes + declaredLength > limits.MaxTotalBytes)
+        if (declaredLength > 0 && Bytes + declaredLength > _limits.MaxTotalBytes)
         {
             throw TooManyBytes(rawName);
         }
@@ -108,9 +108,9 @@ internal sealed class ExtractionTarget
 
         long offset = 0;
         int read;
-        while ((read = await data.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        while ((read = await data.ReadAsync(_buffer, cancellationToken).ConfigureAwait(false)) > 0)
         {
-            if (Bytes + read > limits.MaxTotalBytes)
+            if (Bytes + read > _limits.MaxTotalBytes)
             {
                 throw TooManyBytes(rawName);
             }
@@ -166,7 +166,7 @@ internal sealed class ExtractionTarget
         string targetPath;
         try
         {
-            targetPath = EntryName.Normalize(target, limits.MaxPathLength);
+            targetPath = EntryName.Normalize(target, _limits.MaxPathLength);
         }
         catch (SourceException)
         {
@@ -174,9 +174,9 @@ internal sealed class ExtractionTarget
         }
 
         var parent = ParentOf(targetPath);
-        var fullTarget = Path.Join(root, targetPath);
+        var fullTarget = Path.Join(_root, targetPath);
         var info = new FileInfo(fullTarget);
-        if (targetPath.Length == 0 || directories.Contains(targetPath) || !directories.Contains(parent)
+        if (targetPath.Length == 0 || _directories.Contains(targetPath) || !_directories.Contains(parent)
             || !info.Exists || info.LinkTarget is not null)
         {
             throw EntryName.Refused(rawName, $"it is a hard link to '{EntryName.Display(target)}', which is not a file extracted earlier from this package");
@@ -198,11 +198,11 @@ internal sealed class ExtractionTarget
     /// <summary>Applies the directories' own modes last, so a read-only directory did not block its members.</summary>
     public void Finish()
     {
-        foreach (var (path, mode) in directoryModes.OrderByDescending(d => d.Path.Count(c => c == '/')))
+        foreach (var (path, mode) in _directoryModes.OrderByDescending(d => d.Path.Count(c => c == '/')))
         {
             if (!OperatingSystem.IsWindows())
             {
-                File.SetUnixFileMode(Path.Join(root, path), mode);
+                File.SetUnixFileMode(Path.Join(_root, path), mode);
             }
         }
     }
@@ -226,24 +226,24 @@ internal sealed class ExtractionTarget
     /// <summary>Checks the final component and creates the parents; returns the full path.</summary>
     private string PrepareLeaf(string rawName, string path)
     {
-        if (path.Length == 0 || directories.Contains(path))
+        if (path.Length == 0 || _directories.Contains(path))
         {
             throw EntryName.Refused(rawName, "it would replace a directory with a file or link");
         }
 
         EnsureDirectory(rawName, ParentOf(path));
-        return Path.Join(root, path);
+        return Path.Join(_root, path);
     }
 
     private void EnsureDirectory(string rawName, string path)
     {
-        if (directories.Contains(path))
+        if (_directories.Contains(path))
         {
             return;
         }
 
         EnsureDirectory(rawName, ParentOf(path));
-        var errno = LibC.CreateDirectory(Path.Join(root, path), 0x1FF);
+        var errno = LibC.CreateDirectory(Path.Join(_root, path), 0x1FF);
         if (errno == LibC.EEXIST)
         {
             throw EntryName.Refused(
@@ -256,7 +256,7 @@ internal sealed class ExtractionTarget
                 $"Could not create the directory for build package entry '{EntryName.Display(rawName)}': {LibC.Describe(errno)}.");
         }
 
-        directories.Add(path);
+        _directories.Add(path);
     }
 
     /// <summary>
@@ -292,7 +292,7 @@ internal sealed class ExtractionTarget
     {
         try
         {
-            RandomAccess.Write(handle, buffer.AsSpan(0, count), offset);
+            RandomAccess.Write(handle, _buffer.AsSpan(0, count), offset);
         }
         catch (IOException e)
         {
@@ -302,11 +302,11 @@ internal sealed class ExtractionTarget
     }
 
     private SourceException TooManyEntries(string rawName) =>
-        new($"The build package has more than {limits.MaxEntries} entries (PACKAGE_MAX_ENTRIES={limits.MaxEntries}); " +
+        new($"The build package has more than {_limits.MaxEntries} entries (PACKAGE_MAX_ENTRIES={_limits.MaxEntries}); " +
             $"extraction stopped at entry '{EntryName.Display(rawName)}'. Raise PACKAGE_MAX_ENTRIES if a package this large is expected.");
 
     private SourceException TooManyBytes(string rawName) =>
-        new($"The build package expands to more than {ByteSize.Format(limits.MaxTotalBytes)} " +
-            $"(PACKAGE_MAX_BYTES={limits.MaxTotalBytes}); extraction stopped at entry '{EntryName.Display(rawName)}'. " +
+        new($"The build package expands to more than {ByteSize.Format(_limits.MaxTotalBytes)} " +
+            $"(PACKAGE_MAX_BYTES={_limits.MaxTotalBytes}); extraction stopped at entry '{EntryName.Display(rawName)}'. " +
             "Raise PACKAGE_MAX_BYTES if a package this large is expected.");
 }

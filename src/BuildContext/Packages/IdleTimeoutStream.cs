@@ -8,17 +8,17 @@ namespace QuayBuilder.BuildContext;
 /// </summary>
 internal sealed class IdleTimeoutStream : Stream
 {
-    private readonly Stream inner;
-    private readonly TimeSpan idleTimeout;
-    private readonly CancellationToken downloadToken;
-    private readonly CancellationTokenSource idle;
+    private readonly Stream _inner;
+    private readonly TimeSpan _idleTimeout;
+    private readonly CancellationToken _downloadToken;
+    private readonly CancellationTokenSource _idle;
 
     public IdleTimeoutStream(Stream inner, TimeSpan idleTimeout, CancellationToken downloadToken)
     {
-        this.inner = inner;
-        this.idleTimeout = idleTimeout;
-        this.downloadToken = downloadToken;
-        idle = CancellationTokenSource.CreateLinkedTokenSource(downloadToken);
+        _inner = inner;
+        _idleTimeout = idleTimeout;
+        _downloadToken = downloadToken;
+        _idle = CancellationTokenSource.CreateLinkedTokenSource(downloadToken);
     }
 
     /// <summary>Bytes received so far (compressed, as they came off the wire).</summary>
@@ -69,21 +69,21 @@ internal sealed class IdleTimeoutStream : Stream
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        idle.CancelAfter(idleTimeout);
+        _idle.CancelAfter(_idleTimeout);
         try
         {
-            var read = await inner.ReadAsync(buffer, idle.Token).ConfigureAwait(false);
+            var read = await _inner.ReadAsync(buffer, _idle.Token).ConfigureAwait(false);
             BytesRead += read;
             return read;
         }
         catch (Exception e) when (e is OperationCanceledException or IOException
-                                  && idle.IsCancellationRequested && !downloadToken.IsCancellationRequested)
+                                  && _idle.IsCancellationRequested && !_downloadToken.IsCancellationRequested)
         {
-            throw Stalled(idleTimeout);
+            throw Stalled(_idleTimeout);
         }
         finally
         {
-            idle.CancelAfter(Timeout.InfiniteTimeSpan);
+            _idle.CancelAfter(Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -101,8 +101,8 @@ internal sealed class IdleTimeoutStream : Stream
     {
         if (disposing)
         {
-            idle.Dispose();
-            inner.Dispose();
+            _idle.Dispose();
+            _inner.Dispose();
         }
 
         base.Dispose(disposing);

@@ -9,9 +9,9 @@ namespace QuayBuilder.BuildContext;
 /// </summary>
 internal sealed class ReplayStream(ReadOnlyMemory<byte> head, Stream rest, int readAhead = 0) : Stream
 {
-    private readonly byte[]? buffer = readAhead > 0 ? new byte[readAhead] : null;
-    private ReadOnlyMemory<byte> pending = head;
-    private long position;
+    private readonly byte[]? _buffer = readAhead > 0 ? new byte[readAhead] : null;
+    private ReadOnlyMemory<byte> _pending = head;
+    private long _position;
 
     public override bool CanRead => true;
 
@@ -24,7 +24,7 @@ internal sealed class ReplayStream(ReadOnlyMemory<byte> head, Stream rest, int r
     /// <summary>Bytes read so far; the xz decoder uses it to check block padding.</summary>
     public override long Position
     {
-        get => position;
+        get => _position;
         set => throw new NotSupportedException();
     }
 
@@ -32,13 +32,13 @@ internal sealed class ReplayStream(ReadOnlyMemory<byte> head, Stream rest, int r
 
     public override int Read(Span<byte> destination)
     {
-        if (pending.IsEmpty && buffer is not null && destination.Length < buffer.Length)
+        if (_pending.IsEmpty && _buffer is not null && destination.Length < _buffer.Length)
         {
-            pending = buffer.AsMemory(0, rest.Read(buffer));
+            _pending = _buffer.AsMemory(0, rest.Read(_buffer));
         }
 
-        var read = pending.IsEmpty ? rest.Read(destination) : TakePending(destination);
-        position += read;
+        var read = _pending.IsEmpty ? rest.Read(destination) : TakePending(destination);
+        _position += read;
         return read;
     }
 
@@ -47,15 +47,15 @@ internal sealed class ReplayStream(ReadOnlyMemory<byte> head, Stream rest, int r
 
     public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
     {
-        if (pending.IsEmpty && buffer is not null && destination.Length < buffer.Length)
+        if (_pending.IsEmpty && _buffer is not null && destination.Length < _buffer.Length)
         {
-            pending = buffer.AsMemory(0, await rest.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+            _pending = _buffer.AsMemory(0, await rest.ReadAsync(_buffer, cancellationToken).ConfigureAwait(false));
         }
 
-        var read = pending.IsEmpty
+        var read = _pending.IsEmpty
             ? await rest.ReadAsync(destination, cancellationToken).ConfigureAwait(false)
             : TakePending(destination.Span);
-        position += read;
+        _position += read;
         return read;
     }
 
@@ -71,9 +71,9 @@ internal sealed class ReplayStream(ReadOnlyMemory<byte> head, Stream rest, int r
 
     private int TakePending(Span<byte> destination)
     {
-        var count = Math.Min(destination.Length, pending.Length);
-        pending.Span[..count].CopyTo(destination);
-        pending = pending[count..];
+        var count = Math.Min(destination.Length, _pending.Length);
+        _pending.Span[..count].CopyTo(destination);
+        _pending = _pending[count..];
         return count;
     }
 }

@@ -85,7 +85,7 @@ internal sealed partial class BuildJob
         var socket = ((PodmanClient)runtime).SocketPath;
         try
         {
-            using var http = PackageFetcher.CreateHttpClient(_options.SourceLimits, _options.CaBundlePath);
+            using var http = PackageFetcher.CreateHttpClient(_options.SourceLimits, _options.Trust.ValidationCallback);
             var registryBase = await RegistryEndpoint.ResolveAsync(http, _spec.Registry, bounded).ConfigureAwait(false);
             var registry = new RegistryClient(http, registryBase, _spec.Repository, string.IsNullOrEmpty(credentials.Password) ? null : credentials, push);
             var store = new ImageStore(socket);

@@ -1,3 +1,5 @@
+using Polly;
+using Polly.Retry;
 using QuayBuilder.BuildContext;
 
 namespace QuayBuilder.Build;
@@ -29,8 +31,10 @@ internal sealed partial class BuildJob
                     throw new BuildFailure(FailureKind.Source, "The build package URL is not an http(s) URL: re-run the build; the manager sent an unusable package_url.");
                 }
 
-                using var http = PackageFetcher.CreateHttpClient(_options.SourceLimits, _options.CaBundlePath);
-                var fetched = await new PackageFetcher(http, _options.SourceLimits).FetchAsync(uri, source, progress, ct).ConfigureAwait(false);
+                using var http = PackageFetcher.CreateHttpClient(_options.SourceLimits, _options.Trust.ValidationCallback);
+                // lead: use the one backoff policy at merge
+                var retry = new RetryStrategyOptions { MaxRetryAttempts = 2, BackoffType = DelayBackoffType.Linear, Delay = TimeSpan.FromSeconds(2), UseJitter = false };
+                var fetched = await new PackageFetcher(http, _options.SourceLimits, retry).FetchAsync(uri, source, progress, ct).ConfigureAwait(false);
                 Info($"Build package: {fetched.Kind}, {fetched.Entries} entries, {fetched.Bytes} bytes");
                 facts = SourceFacts.FromPackage(fetched);
             }

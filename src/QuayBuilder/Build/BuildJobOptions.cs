@@ -1,4 +1,5 @@
 using QuayBuilder.BuildContext;
+using QuayBuilder.Configuration;
 using QuayBuilder.Podman;
 
 namespace QuayBuilder.Build;
@@ -25,8 +26,8 @@ internal sealed record BuildJobOptions
 
     public GitOptions Git { get; init; } = new();
 
-    /// <summary>CA bundle for HTTPS package downloads (SSL_CERT_FILE).</summary>
-    public string? CaBundlePath { get; init; }
+    /// <summary>The CAs package downloads trust beyond the system's, and the rule applying them.</summary>
+    public CaTrust Trust { get; init; } = CaTrust.None;
 
     /// <summary>How long cache priming (DetermineCachedTag + the cache pull) may take in all.</summary>
     public TimeSpan CachePrimingTimeout { get; init; } = TimeSpan.FromMinutes(5);

@@ -162,7 +162,7 @@ internal static partial class WorkerCommand
         KeepArtifacts = settings.Debug,
         WorkRoot = settings.WorkRoot,
         SourceLimits = settings.SourceLimits,
-        CaBundlePath = settings.CaBundlePath,
+        Trust = settings.Trust,
         // The Docker Engine API has no build timestamp (ADR 0012).
         Provenance = new ProvenanceOptions(settings.ReproducibleTimestamp && settings.Runtime == ContainerRuntimeKind.Podman, settings.ProvenanceLabels),
         LayerCache = settings.LayerCache,

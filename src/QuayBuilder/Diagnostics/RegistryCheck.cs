@@ -35,7 +35,7 @@ internal static class RegistryCheck
         {
             bundle = BuildSettingsReader.Read(SettingsProbe.Only(environment, "SSL_CERT_FILE", "GIT_SSL_CAINFO")).CaBundlePath;
             var limits = SourceLimits.Default with { ConnectTimeout = RequestTimeout };
-            http = PackageFetcher.CreateHttpClient(limits, bundle);
+            http = PackageFetcher.CreateHttpClient(limits, CaTrust.FromPemFile(bundle, "SSL_CERT_FILE").ValidationCallback);
         }
         catch (Exception e) when (e is ConfigurationException or SourceException)
         {

@@ -1,4 +1,3 @@
-using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Net.Client;
@@ -9,7 +8,7 @@ namespace QuayBuilder.Manager;
 
 /// <summary>
 /// Opens the gRPC channel to the build manager: TLS unless <c>INSECURE=true</c>, trusting the
-/// system's CAs plus the extra ones — the same set downloads, Git and registries trust
+/// system's CAs plus the extra ones by the rule downloads, Git and registries follow
 /// (<see cref="CaTrust"/>); before that is established (diagnostics), those of <c>TLS_CERT_PATH</c> and <c>CA_CERT</c>.
 /// </summary>
 internal static class ManagerChannelFactory
@@ -30,15 +29,7 @@ internal static class ManagerChannelFactory
 
         if (!settings.Manager.Insecure)
         {
-            var extra = LoadExtraCertificates(settings);
-            if (extra.Count > 0)
-            {
-                handler.SslOptions = new SslClientAuthenticationOptions
-                {
-                    RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
-                        Validate(certificate, errors, extra),
-                };
-            }
+            Trust(settings).Apply(handler);
         }
 
         return GrpcChannel.ForAddress(settings.Manager.Address, new GrpcChannelOptions
@@ -49,14 +40,16 @@ internal static class ManagerChannelFactory
         });
     }
 
-    /// <summary>The CA certificates the operator added; the system's are trusted anyway.</summary>
-    internal static X509Certificate2Collection LoadExtraCertificates(WorkerSettings settings)
-    {
-        if (settings.Build.Trust.Certificates.Count > 0)
-        {
-            return settings.Build.Trust.Certificates;
-        }
+    /// <summary>
+    /// The worker's trust once <see cref="CaTrustSetup"/> has established it; before that
+    /// (diagnostics), the CAs of TLS_CERT_PATH and CA_CERT under the same rule.
+    /// </summary>
+    internal static CaTrust Trust(WorkerSettings settings) =>
+        settings.Build.Trust.Certificates.Count > 0 ? settings.Build.Trust : new CaTrust { Certificates = LoadExtraCertificates(settings) };
 
+    /// <summary>The CA certificates the operator added in TLS_CERT_PATH and CA_CERT; the system's are trusted anyway.</summary>
+    private static X509Certificate2Collection LoadExtraCertificates(WorkerSettings settings)
+    {
         var certificates = new X509Certificate2Collection();
         // A TLS_CERT_PATH that does not exist yet is kubernetesPodman's /certs/cacert.crt: CA_CERT stands for it.
         if (settings.TlsCertPath is { } path && (settings.CaCert is null || File.Exists(path)))
@@ -96,26 +89,5 @@ internal static class ManagerChannelFactory
         }
 
         return certificates;
-    }
-
-    private static bool Validate(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection extra)
-    {
-        if (errors == SslPolicyErrors.None)
-        {
-            return true;
-        }
-
-        // A name mismatch or a missing certificate is never rescued by an extra CA.
-        if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0)
-        {
-            return false;
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(extra);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var leaf = new X509Certificate2(certificate);
-        return chain.Build(leaf);
     }
 }

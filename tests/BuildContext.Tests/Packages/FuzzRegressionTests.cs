@@ -8,9 +8,9 @@ namespace QuayBuilder.BuildContext.Tests.Packages;
 /// </summary>
 public sealed class FuzzRegressionTests : IDisposable
 {
-    private readonly PackageWorkspace workspace = new();
+    private readonly PackageWorkspace _workspace = new();
 
-    public void Dispose() => workspace.Dispose();
+    public void Dispose() => _workspace.Dispose();
 
     private static string Corpus(string name, [CallerFilePath] string source = "") =>
         Path.GetFullPath(Path.Join(Path.GetDirectoryName(source)!, "..", "..", "..", "fuzz", "corpus", "archive", name));
@@ -22,11 +22,11 @@ public sealed class FuzzRegressionTests : IDisposable
     public async Task Extract_WhenAFuzzFindingIsReplayed_RefusesItWithASpecificReason(string input, string reason)
     {
         var failure = await Assert.ThrowsAsync<SourceException>(() =>
-            PackageFetcher.ExtractFileAsync(Corpus(input), workspace.Destination, SourceLimits.Default, workspace.Progress, CancellationToken.None));
+            PackageFetcher.ExtractFileAsync(Corpus(input), _workspace.Destination, SourceLimits.Default, _workspace.Progress, CancellationToken.None));
 
         Assert.DoesNotContain("could not be fetched", failure.Message, StringComparison.Ordinal);
         Assert.Contains(reason, failure.Message, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(workspace.Destination));
-        workspace.AssertNothingWritten();
+        Assert.False(Directory.Exists(_workspace.Destination));
+        _workspace.AssertNothingWritten();
     }
 }

@@ -11,16 +11,16 @@ namespace QuayBuilder.BuildContext.Tests.Packages;
 [UnsupportedOSPlatform("windows")]
 public sealed class HostileArchiveTests : IDisposable
 {
-    private readonly PackageWorkspace workspace = new();
+    private readonly PackageWorkspace _workspace = new();
 
-    public void Dispose() => workspace.Dispose();
+    public void Dispose() => _workspace.Dispose();
 
     [Fact]
     public async Task Fetch_WhenMemberHasDotDot_RefusesNamingEntry()
     {
         var tar = TestArchives.Tar(TestArchives.File("Dockerfile", "FROM x\n"), TestArchives.File("../sentinel/evil", "pwned"));
 
-        var error = await PackageFetch.RefusedAsync(TestArchives.Gzip(tar), workspace);
+        var error = await PackageFetch.RefusedAsync(TestArchives.Gzip(tar), _workspace);
 
         Assert.Contains("'../sentinel/evil'", error.Message, StringComparison.Ordinal);
         Assert.Contains("'..'", error.Message, StringComparison.Ordinal);
@@ -29,10 +29,10 @@ public sealed class HostileArchiveTests : IDisposable
     [Fact]
     public async Task Fetch_WhenMemberIsAbsolutePath_RefusesNamingEntry()
     {
-        var absolute = Path.Join(workspace.Sentinel, "evil");
+        var absolute = Path.Join(_workspace.Sentinel, "evil");
         var tar = TestArchives.Tar(TestArchives.File(absolute, "pwned"));
 
-        var error = await PackageFetch.RefusedAsync(tar, workspace);
+        var error = await PackageFetch.RefusedAsync(tar, _workspace);
 
         Assert.Contains(absolute, error.Message, StringComparison.Ordinal);
         Assert.Contains("absolute path", error.Message, StringComparison.Ordinal);
@@ -43,7 +43,7 @@ public sealed class HostileArchiveTests : IDisposable
     {
         var tar = TestArchives.Tar(TestArchives.Symlink("escape", "../sentinel"), TestArchives.File("escape/evil", "pwned"));
 
-        var error = await PackageFetch.RefusedAsync(tar, workspace);
+        var error = await PackageFetch.RefusedAsync(tar, _workspace);
 
         Assert.Contains("'escape'", error.Message, StringComparison.Ordinal);
         Assert.Contains("outside the build context", error.Message, StringComparison.Ordinal);
@@ -52,9 +52,9 @@ public sealed class HostileArchiveTests : IDisposable
     [Fact]
     public async Task Fetch_WhenSymlinkIsAbsolute_Refuses()
     {
-        var tar = TestArchives.Tar(TestArchives.Symlink("escape", workspace.Sentinel), TestArchives.File("escape/evil", "pwned"));
+        var tar = TestArchives.Tar(TestArchives.Symlink("escape", _workspace.Sentinel), TestArchives.File("escape/evil", "pwned"));
 
-        var error = await PackageFetch.RefusedAsync(tar, workspace);
+        var error = await PackageFetch.RefusedAsync(tar, _workspace);
 
         Assert.Contains("'escape'", error.Message, StringComparison.Ordinal);
     }
@@ -69,7 +69,7 @@ public sealed class HostileArchiveTests : IDisposable
             TestArchives.Symlink("link", "real"),
             TestArchives.File("link/file", "through"));
 
-        var error = await PackageFetch.RefusedAsync(tar, workspace);
+        var error = await PackageFetch.RefusedAsync(tar, _workspace);
 
         Assert.Contains("'link/file'", error.Message, StringComparison.Ordinal);
         Assert.Contains("nothing is ever written through one", error.Message, StringComparison.Ordinal);
@@ -86,7 +86,7 @@ public sealed class HostileArchiveTests : IDisposable
             TestArchives.Symlink("x", "d/up/.."),
             TestArchives.File("x/sentinel/evil", "pwned"));
 
-        var error = await PackageFetch.RefusedAsync(tar, workspace);
+        var error = await PackageFetch.RefusedAsync(tar, _workspace);
 
         Assert.Contains("'x/sentinel/evil'", error.Message, StringComparison.Ordinal);
     }
@@ -98,7 +98,7 @@ public sealed class HostileArchiveTests : IDisposable
     {
         var tar = TestArchives.Tar(TestArchives.File("Dockerfile", "FROM x\n"), TestArchives.HardLink("stolen", target));
 
-        var error = await PackageFetch.RefusedAsync(tar, workspace);
+        var error = await PackageFetch.RefusedAsync(tar, _workspace);
 
         Assert.Contains("'stolen'", error.Message, StringComparison.Ordinal);
         Assert.Contains("hard link", error.Message, StringComparison.Ordinal);
@@ -109,7 +109,7 @@ public sealed class HostileArchiveTests : IDisposable
     {
         var tar = TestArchives.Tar(TestArchives.Symlink("s", "Dockerfile"), TestArchives.HardLink("h", "s"));
 
-        var error = await PackageFetch.RefusedAsync(tar, workspace);
+        var error = await PackageFetch.RefusedAsync(tar, _workspace);
 
         Assert.Contains("'h'", error.Message, StringComparison.Ordinal);
     }
@@ -122,7 +122,7 @@ public sealed class HostileArchiveTests : IDisposable
     {
         var tar = TestArchives.Tar(TestArchives.File("Dockerfile", "FROM x\n"), TestArchives.Special(type, "dev/thing"));
 
-        var error = await PackageFetch.RefusedAsync(TestArchives.Gzip(tar), workspace);
+        var error = await PackageFetch.RefusedAsync(TestArchives.Gzip(tar), _workspace);
 
         Assert.Contains("'dev/thing'", error.Message, StringComparison.Ordinal);
         Assert.Contains(what, error.Message, StringComparison.Ordinal);
@@ -137,12 +137,12 @@ public sealed class HostileArchiveTests : IDisposable
             TestArchives.Directory("sticky/", (UnixFileMode)0x3FF)); // 01777
         await using var server = LoopbackHttpServer.Serving(tar);
 
-        await PackageFetch.RunAsync(server, workspace);
+        await PackageFetch.RunAsync(server, _workspace);
 
-        Assert.Equal(TestArchives.Mode755, File.GetUnixFileMode(workspace.PathOf("suid")));
-        Assert.Equal(TestArchives.Mode755, File.GetUnixFileMode(workspace.PathOf("sgid")));
-        Assert.Equal((UnixFileMode)0x1FF, File.GetUnixFileMode(workspace.PathOf("sticky")));
-        Assert.Contains(workspace.Log, line => line.Contains("Dropped setuid/setgid/sticky bits from 3 entries", StringComparison.Ordinal));
+        Assert.Equal(TestArchives.Mode755, File.GetUnixFileMode(_workspace.PathOf("suid")));
+        Assert.Equal(TestArchives.Mode755, File.GetUnixFileMode(_workspace.PathOf("sgid")));
+        Assert.Equal((UnixFileMode)0x1FF, File.GetUnixFileMode(_workspace.PathOf("sticky")));
+        Assert.Contains(_workspace.Log, line => line.Contains("Dropped setuid/setgid/sticky bits from 3 entries", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -153,7 +153,7 @@ public sealed class HostileArchiveTests : IDisposable
     {
         var zip = TestArchives.Zip(("Dockerfile", "FROM x\n", 0x81A4), (name, "pwned", 0x81A4));
 
-        var error = await PackageFetch.RefusedAsync(zip, workspace);
+        var error = await PackageFetch.RefusedAsync(zip, _workspace);
 
         Assert.Contains(name.Replace('\\', '/'), error.Message, StringComparison.Ordinal);
     }
@@ -163,7 +163,7 @@ public sealed class HostileArchiveTests : IDisposable
     {
         var zip = TestArchives.Zip(("escape", "../sentinel", 0xA1FF), ("escape/evil", "pwned", 0x81A4));
 
-        var error = await PackageFetch.RefusedAsync(zip, workspace);
+        var error = await PackageFetch.RefusedAsync(zip, _workspace);
 
         Assert.Contains("'escape'", error.Message, StringComparison.Ordinal);
     }
@@ -173,7 +173,7 @@ public sealed class HostileArchiveTests : IDisposable
     {
         var tgz = TestArchives.Gzip(TestArchives.Tar(TestArchives.File("Dockerfile", "FROM x\n"), TestArchives.File("big", RandomText(200_000))));
 
-        var error = await PackageFetch.RefusedAsync(tgz[..(tgz.Length / 2)], workspace);
+        var error = await PackageFetch.RefusedAsync(tgz[..(tgz.Length / 2)], _workspace);
 
         Assert.Contains("gzip-compressed tar archive", error.Message, StringComparison.Ordinal);
         Assert.Contains("ends early", error.Message, StringComparison.Ordinal);
@@ -184,7 +184,7 @@ public sealed class HostileArchiveTests : IDisposable
     {
         var tar = TestArchives.Tar(TestArchives.File("Dockerfile", "FROM x\n"), TestArchives.File("big", RandomText(20_000)));
 
-        var error = await PackageFetch.RefusedAsync(tar[..5000], workspace);
+        var error = await PackageFetch.RefusedAsync(tar[..5000], _workspace);
 
         Assert.Contains("a tar archive", error.Message, StringComparison.Ordinal);
         Assert.Contains("ends early", error.Message, StringComparison.Ordinal);
@@ -197,7 +197,7 @@ public sealed class HostileArchiveTests : IDisposable
         // Destroy the end-of-central-directory record's signature.
         zip[^22] = 0;
 
-        var error = await PackageFetch.RefusedAsync(zip, workspace);
+        var error = await PackageFetch.RefusedAsync(zip, _workspace);
 
         Assert.Contains("central directory", error.Message, StringComparison.Ordinal);
     }
@@ -207,7 +207,7 @@ public sealed class HostileArchiveTests : IDisposable
     {
         var sevenZip = new byte[] { 0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C, 0, 4, 1, 2, 3 };
 
-        var error = await PackageFetch.RefusedAsync(sevenZip, workspace);
+        var error = await PackageFetch.RefusedAsync(sevenZip, _workspace);
 
         Assert.Equal("Unsupported kind of build package: a 7-Zip archive", error.Message);
     }
@@ -217,7 +217,7 @@ public sealed class HostileArchiveTests : IDisposable
     {
         var tar = TestArchives.Tar(TestArchives.File("../\u001b[31mred\tline", "x"));
 
-        var error = await PackageFetch.RefusedAsync(tar, workspace);
+        var error = await PackageFetch.RefusedAsync(tar, _workspace);
 
         Assert.Contains("'../?[31mred?line'", error.Message, StringComparison.Ordinal);
     }

@@ -10,29 +10,30 @@ namespace QuayBuilder.BuildContext.Tests.Packages;
 /// A minimal HTTP/1.1 server on 127.0.0.1 (one request per connection) whose answers the
 /// test scripts byte by byte, so it can also stall, truncate or fail on purpose.
 /// </summary>
-internal sealed class LoopbackHttpServer : IAsyncDisposable
+public sealed class LoopbackHttpServer : IAsyncDisposable
 {
-    private readonly TcpListener listener = new(IPAddress.Loopback, 0);
-    private readonly Func<int, Stream, CancellationToken, Task> respond;
-    private readonly X509Certificate2? certificate;
-    private readonly CancellationTokenSource stop = new();
-    private readonly Task acceptLoop;
-    private int requests;
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly Func<int, Stream, CancellationToken, Task> _respond;
+    private readonly SslStreamCertificateContext? _certificate;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _acceptLoop;
+    private int _requests;
 
     /// <param name="respond">Writes the whole response for request number n (1-based) to the connection.</param>
     /// <param name="certificate">When given, the server speaks HTTPS with this certificate.</param>
-    public LoopbackHttpServer(Func<int, Stream, CancellationToken, Task> respond, X509Certificate2? certificate = null)
+    /// <param name="intermediates">CAs the server sends after its certificate (its chain), as a real server does.</param>
+    public LoopbackHttpServer(Func<int, Stream, CancellationToken, Task> respond, X509Certificate2? certificate = null, X509Certificate2Collection? intermediates = null)
     {
-        this.respond = respond;
-        this.certificate = certificate;
-        listener.Start();
-        acceptLoop = AcceptAsync();
+        _respond = respond;
+        _certificate = certificate is null ? null : SslStreamCertificateContext.Create(certificate, intermediates, offline: true);
+        _listener.Start();
+        _acceptLoop = AcceptAsync();
     }
 
-    public int Requests => Volatile.Read(ref requests);
+    public int Requests => Volatile.Read(ref _requests);
 
     public Uri Url(string pathAndQuery = "/package?X-Amz-Signature=topsecretsignature") =>
-        new($"{(certificate is null ? "http" : "https")}://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}{pathAndQuery}");
+        new($"{(_certificate is null ? "http" : "https")}://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}{pathAndQuery}");
 
     public static LoopbackHttpServer Serving(byte[] body, string contentType = "application/octet-stream") =>
         new((_, stream, ct) => WriteResponseAsync(stream, 200, contentType, body, ct));
@@ -49,24 +50,24 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await stop.CancelAsync();
-        listener.Stop();
+        await _stop.CancelAsync();
+        _listener.Stop();
         try
         {
-            await acceptLoop;
+            await _acceptLoop;
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
         {
         }
 
-        stop.Dispose();
+        _stop.Dispose();
     }
 
     private async Task AcceptAsync()
     {
-        while (!stop.IsCancellationRequested)
+        while (!_stop.IsCancellationRequested)
         {
-            var client = await listener.AcceptTcpClientAsync(stop.Token);
+            var client = await _listener.AcceptTcpClientAsync(_stop.Token);
             _ = ServeAsync(client);
         }
     }
@@ -78,16 +79,16 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
             try
             {
                 Stream stream = client.GetStream();
-                if (certificate is not null)
+                if (_certificate is not null)
                 {
                     var tls = new SslStream(stream);
-                    await tls.AuthenticateAsServerAsync(certificate);
+                    await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = _certificate });
                     stream = tls;
                 }
 
                 await ReadRequestHeadAsync(stream);
-                var n = Interlocked.Increment(ref requests);
-                await respond(n, stream, stop.Token);
+                var n = Interlocked.Increment(ref _requests);
+                await _respond(n, stream, _stop.Token);
                 client.Client.Shutdown(SocketShutdown.Send);
             }
             catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException

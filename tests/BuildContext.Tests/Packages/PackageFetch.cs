@@ -1,3 +1,6 @@
+using Polly;
+using Polly.Retry;
+
 namespace QuayBuilder.BuildContext.Tests.Packages;
 
 /// <summary>Runs the real <see cref="PackageFetcher"/> against a loopback server.</summary>
@@ -5,10 +8,19 @@ internal static class PackageFetch
 {
     public const string Signature = "topsecretsignature";
 
-    private static readonly HttpClient Http = PackageFetcher.CreateHttpClient(SourceLimits.Default, caBundlePath: null);
+    private static readonly HttpClient Http = PackageFetcher.CreateHttpClient(SourceLimits.Default, validateServerCertificate: null);
+
+    /// <summary>The worker's download retries (one try, two retries, linear pauses), with a pause of <paramref name="delay"/> times n.</summary>
+    public static RetryStrategyOptions Retry(TimeSpan delay) => new()
+    {
+        MaxRetryAttempts = 2,
+        BackoffType = DelayBackoffType.Linear,
+        Delay = delay,
+        UseJitter = false,
+    };
 
     public static Task<FetchedPackage> RunAsync(LoopbackHttpServer server, PackageWorkspace workspace, SourceLimits? limits = null) =>
-        new PackageFetcher(Http, limits ?? SourceLimits.Default) { RetryDelay = TimeSpan.FromMilliseconds(20) }
+        new PackageFetcher(Http, limits ?? SourceLimits.Default, Retry(TimeSpan.FromMilliseconds(20)))
             .FetchAsync(server.Url(), workspace.Destination, workspace.Progress, CancellationToken.None);
 
     /// <summary>Serves <paramref name="body"/>, expects a refusal, and checks the common promises of every refusal.</summary>

@@ -5,9 +5,9 @@ namespace QuayBuilder.BuildContext.Tests.Packages;
 
 public sealed class PackageHttpTests : IDisposable
 {
-    private readonly PackageWorkspace workspace = new();
+    private readonly PackageWorkspace _workspace = new();
 
-    public void Dispose() => workspace.Dispose();
+    public void Dispose() => _workspace.Dispose();
 
     [Theory]
     [InlineData(400)]
@@ -16,14 +16,14 @@ public sealed class PackageHttpTests : IDisposable
     {
         await using var server = LoopbackHttpServer.Answering(status);
 
-        var error = await Assert.ThrowsAsync<SourceException>(() => PackageFetch.RunAsync(server, workspace));
+        var error = await Assert.ThrowsAsync<SourceException>(() => PackageFetch.RunAsync(server, _workspace));
 
         Assert.Contains("the build package URL was refused (expired or not signed for this worker?)", error.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Contains($"HTTP {status}", error.Message, StringComparison.Ordinal);
         Assert.Contains("/package", error.Message, StringComparison.Ordinal);
         Assert.Equal(1, server.Requests);
-        PackageFetch.AssertNoSecret(error, workspace);
-        workspace.AssertNothingWritten();
+        PackageFetch.AssertNoSecret(error, _workspace);
+        _workspace.AssertNothingWritten();
     }
 
     [Fact]
@@ -31,12 +31,12 @@ public sealed class PackageHttpTests : IDisposable
     {
         await using var server = LoopbackHttpServer.Answering(404);
 
-        var error = await Assert.ThrowsAsync<SourceException>(() => PackageFetch.RunAsync(server, workspace));
+        var error = await Assert.ThrowsAsync<SourceException>(() => PackageFetch.RunAsync(server, _workspace));
 
         Assert.Contains("not found", error.Message, StringComparison.Ordinal);
         Assert.Equal(1, server.Requests);
-        PackageFetch.AssertNoSecret(error, workspace);
-        workspace.AssertNothingWritten();
+        PackageFetch.AssertNoSecret(error, _workspace);
+        _workspace.AssertNothingWritten();
     }
 
     [Fact]
@@ -44,13 +44,15 @@ public sealed class PackageHttpTests : IDisposable
     {
         await using var server = LoopbackHttpServer.Answering(500);
 
-        var error = await Assert.ThrowsAsync<SourceException>(() => PackageFetch.RunAsync(server, workspace));
+        var error = await Assert.ThrowsAsync<SourceException>(() => PackageFetch.RunAsync(server, _workspace));
 
         Assert.Equal(3, server.Requests);
         Assert.Contains("after 3 attempts: HTTP 500", error.Message, StringComparison.Ordinal);
-        Assert.Equal(2, workspace.Log.Count(line => line.Contains("retrying", StringComparison.Ordinal)));
-        PackageFetch.AssertNoSecret(error, workspace);
-        workspace.AssertNothingWritten();
+        Assert.Equal(
+            ["Downloading the build package failed (HTTP 500); retrying (1/2)", "Downloading the build package failed (HTTP 500); retrying (2/2)"],
+            _workspace.Log.Where(line => line.Contains("retrying", StringComparison.Ordinal)));
+        PackageFetch.AssertNoSecret(error, _workspace);
+        _workspace.AssertNothingWritten();
     }
 
     [Fact]
@@ -61,7 +63,7 @@ public sealed class PackageHttpTests : IDisposable
             ? LoopbackHttpServer.WriteResponseAsync(stream, 503, "text/plain", [], ct)
             : LoopbackHttpServer.WriteResponseAsync(stream, 200, "application/octet-stream", dockerfile, ct));
 
-        var package = await PackageFetch.RunAsync(server, workspace);
+        var package = await PackageFetch.RunAsync(server, _workspace);
 
         Assert.Equal(3, server.Requests);
         Assert.Equal("dockerfile", package.Kind);
@@ -75,10 +77,10 @@ public sealed class PackageHttpTests : IDisposable
     {
         await using var server = LoopbackHttpServer.Serving(Encoding.UTF8.GetBytes(body), contentType);
 
-        var error = await Assert.ThrowsAsync<SourceException>(() => PackageFetch.RunAsync(server, workspace));
+        var error = await Assert.ThrowsAsync<SourceException>(() => PackageFetch.RunAsync(server, _workspace));
 
         Assert.Contains("returned an HTML page", error.Message, StringComparison.Ordinal);
-        workspace.AssertNothingWritten();
+        _workspace.AssertNothingWritten();
     }
 
     [Fact]
@@ -96,12 +98,12 @@ public sealed class PackageHttpTests : IDisposable
         var clock = Stopwatch.StartNew();
 
         var error = await Assert.ThrowsAsync<SourceException>(() =>
-            PackageFetch.RunAsync(server, workspace, new SourceLimits { IdleTimeout = TimeSpan.FromSeconds(1) }));
+            PackageFetch.RunAsync(server, _workspace, new SourceLimits { IdleTimeout = TimeSpan.FromSeconds(1) }));
 
         Assert.Contains("stalled", error.Message, StringComparison.Ordinal);
         Assert.Contains("PACKAGE_IDLE_TIMEOUT=1", error.Message, StringComparison.Ordinal);
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(10));
-        workspace.AssertNothingWritten();
+        _workspace.AssertNothingWritten();
     }
 
     [Fact]
@@ -122,10 +124,10 @@ public sealed class PackageHttpTests : IDisposable
         });
 
         var error = await Assert.ThrowsAsync<SourceException>(() => PackageFetch.RunAsync(
-            server, workspace, new SourceLimits { DownloadTimeout = TimeSpan.FromSeconds(2), IdleTimeout = TimeSpan.FromSeconds(1) }));
+            server, _workspace, new SourceLimits { DownloadTimeout = TimeSpan.FromSeconds(2), IdleTimeout = TimeSpan.FromSeconds(1) }));
 
         Assert.Contains("PACKAGE_DOWNLOAD_TIMEOUT=2", error.Message, StringComparison.Ordinal);
-        workspace.AssertNothingWritten();
+        _workspace.AssertNothingWritten();
     }
 
     [Fact]
@@ -141,11 +143,11 @@ public sealed class PackageHttpTests : IDisposable
             await stream.WriteAsync(tgz.AsMemory(0, tgz.Length - 10), ct);
         });
 
-        var error = await Assert.ThrowsAsync<SourceException>(() => PackageFetch.RunAsync(server, workspace));
+        var error = await Assert.ThrowsAsync<SourceException>(() => PackageFetch.RunAsync(server, _workspace));
 
         Assert.Contains("gzip-compressed tar archive", error.Message, StringComparison.Ordinal);
         Assert.Contains("interrupted", error.Message, StringComparison.Ordinal);
-        workspace.AssertNothingWritten();
+        _workspace.AssertNothingWritten();
     }
 
     [Fact]
@@ -154,13 +156,10 @@ public sealed class PackageHttpTests : IDisposable
         var server = LoopbackHttpServer.Answering(200);
         var url = server.Url();
         await server.DisposeAsync();
-        var fetcher = new PackageFetcher(PackageFetcher.CreateHttpClient(SourceLimits.Default, null), SourceLimits.Default)
-        {
-            RetryDelay = TimeSpan.FromMilliseconds(10),
-        };
+        var fetcher = new PackageFetcher(PackageFetcher.CreateHttpClient(SourceLimits.Default, null), SourceLimits.Default, PackageFetch.Retry(TimeSpan.FromMilliseconds(10)));
 
         var error = await Assert.ThrowsAsync<SourceException>(() =>
-            fetcher.FetchAsync(url, workspace.Destination, workspace.Progress, CancellationToken.None));
+            fetcher.FetchAsync(url, _workspace.Destination, _workspace.Progress, CancellationToken.None));
 
         Assert.Contains("after 3 attempts", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(PackageFetch.Signature, error.ToString(), StringComparison.Ordinal);
@@ -175,21 +174,21 @@ public sealed class PackageHttpTests : IDisposable
             await Task.Delay(TimeSpan.FromSeconds(30), ct);
         });
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
-        var fetcher = new PackageFetcher(PackageFetcher.CreateHttpClient(SourceLimits.Default, null), SourceLimits.Default);
+        var fetcher = new PackageFetcher(PackageFetcher.CreateHttpClient(SourceLimits.Default, null), SourceLimits.Default, PackageFetch.Retry(TimeSpan.FromSeconds(2)));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            fetcher.FetchAsync(server.Url(), workspace.Destination, workspace.Progress, cancel.Token));
+            fetcher.FetchAsync(server.Url(), _workspace.Destination, _workspace.Progress, cancel.Token));
 
-        workspace.AssertNothingWritten();
+        _workspace.AssertNothingWritten();
     }
 
     [Fact]
     public async Task Fetch_WhenUrlIsNotHttp_Refuses()
     {
-        var fetcher = new PackageFetcher(PackageFetcher.CreateHttpClient(SourceLimits.Default, null), SourceLimits.Default);
+        var fetcher = new PackageFetcher(PackageFetcher.CreateHttpClient(SourceLimits.Default, null), SourceLimits.Default, PackageFetch.Retry(TimeSpan.FromSeconds(2)));
 
         var error = await Assert.ThrowsAsync<SourceException>(() =>
-            fetcher.FetchAsync(new Uri("file:///etc/passwd"), workspace.Destination, workspace.Progress, CancellationToken.None));
+            fetcher.FetchAsync(new Uri("file:///etc/passwd"), _workspace.Destination, _workspace.Progress, CancellationToken.None));
 
         Assert.Contains("http or https", error.Message, StringComparison.Ordinal);
     }

@@ -6,9 +6,9 @@ namespace QuayBuilder.BuildContext.Tests.Packages;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class PackageKindsTests : IDisposable
 {
-    private readonly PackageWorkspace workspace = new();
+    private readonly PackageWorkspace _workspace = new();
 
-    public void Dispose() => workspace.Dispose();
+    public void Dispose() => _workspace.Dispose();
 
     public static TheoryData<string> TarKinds => new() { "tar", "tar.gz", "tar.bz2", "tar.xz" };
 
@@ -26,20 +26,20 @@ public sealed class PackageKindsTests : IDisposable
         };
         await using var server = LoopbackHttpServer.Serving(body);
 
-        var package = await PackageFetch.RunAsync(server, workspace);
+        var package = await PackageFetch.RunAsync(server, _workspace);
 
         Assert.Equal(kind, package.Kind);
         Assert.Equal(6, package.Entries);
-        Assert.Equal("FROM busybox\nCOPY . /app\n", File.ReadAllText(workspace.PathOf("Dockerfile")));
-        Assert.Equal(TestArchives.Mode644, File.GetUnixFileMode(workspace.PathOf("Dockerfile")));
-        Assert.Equal(TestArchives.Mode755, File.GetUnixFileMode(workspace.PathOf("bin/run.sh")));
-        Assert.Equal(TestArchives.Mode750, File.GetUnixFileMode(workspace.PathOf("data")));
-        Assert.Equal(new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc), File.GetLastWriteTimeUtc(workspace.PathOf("Dockerfile")));
-        Assert.Equal("../bin/run.sh", new FileInfo(workspace.PathOf("data/run-link")).LinkTarget);
-        AssertHardLinked(workspace.PathOf("data/run-hard"), workspace.PathOf("bin/run.sh"));
+        Assert.Equal("FROM busybox\nCOPY . /app\n", File.ReadAllText(_workspace.PathOf("Dockerfile")));
+        Assert.Equal(TestArchives.Mode644, File.GetUnixFileMode(_workspace.PathOf("Dockerfile")));
+        Assert.Equal(TestArchives.Mode755, File.GetUnixFileMode(_workspace.PathOf("bin/run.sh")));
+        Assert.Equal(TestArchives.Mode750, File.GetUnixFileMode(_workspace.PathOf("data")));
+        Assert.Equal(new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc), File.GetLastWriteTimeUtc(_workspace.PathOf("Dockerfile")));
+        Assert.Equal("../bin/run.sh", new FileInfo(_workspace.PathOf("data/run-link")).LinkTarget);
+        AssertHardLinked(_workspace.PathOf("data/run-hard"), _workspace.PathOf("bin/run.sh"));
         Assert.Equal(Encoding.UTF8.GetByteCount("FROM busybox\nCOPY . /app\n#!/bin/sh\necho hi\n"), package.Bytes);
-        Assert.Contains(workspace.Log, line => line.Contains($"is {(kind == "tar" ? "a tar" : "a")}", StringComparison.Ordinal));
-        PackageFetch.AssertNoSecret(new InvalidOperationException(string.Join('\n', workspace.Log)), workspace);
+        Assert.Contains(_workspace.Log, line => line.Contains($"is {(kind == "tar" ? "a tar" : "a")}", StringComparison.Ordinal));
+        PackageFetch.AssertNoSecret(new InvalidOperationException(string.Join('\n', _workspace.Log)), _workspace);
     }
 
     [Fact]
@@ -53,16 +53,16 @@ public sealed class PackageKindsTests : IDisposable
             ("plain.txt", "no unix mode", 0));
         await using var server = LoopbackHttpServer.Serving(zip);
 
-        var package = await PackageFetch.RunAsync(server, workspace);
+        var package = await PackageFetch.RunAsync(server, _workspace);
 
         Assert.Equal("zip", package.Kind);
         Assert.Equal(5, package.Entries);
-        Assert.Equal("FROM busybox\n", File.ReadAllText(workspace.PathOf("Dockerfile")));
-        Assert.Equal(TestArchives.Mode755, File.GetUnixFileMode(workspace.PathOf("bin/run.sh")));
-        Assert.Equal(TestArchives.Mode644, File.GetUnixFileMode(workspace.PathOf("plain.txt")));
-        Assert.Equal("run.sh", new FileInfo(workspace.PathOf("bin/link")).LinkTarget);
+        Assert.Equal("FROM busybox\n", File.ReadAllText(_workspace.PathOf("Dockerfile")));
+        Assert.Equal(TestArchives.Mode755, File.GetUnixFileMode(_workspace.PathOf("bin/run.sh")));
+        Assert.Equal(TestArchives.Mode644, File.GetUnixFileMode(_workspace.PathOf("plain.txt")));
+        Assert.Equal("run.sh", new FileInfo(_workspace.PathOf("bin/link")).LinkTarget);
         // The spool file next to the destination is gone.
-        Assert.Equal(["dest", "sentinel"], Directory.GetFileSystemEntries(workspace.Root).Select(Path.GetFileName).Order());
+        Assert.Equal(["dest", "sentinel"], Directory.GetFileSystemEntries(_workspace.Root).Select(Path.GetFileName).Order());
     }
 
     [Fact]
@@ -71,37 +71,37 @@ public sealed class PackageKindsTests : IDisposable
         var text = "# syntax=docker/dockerfile:1\nFROM busybox\nRUN echo héllo\n";
         await using var server = LoopbackHttpServer.Serving(Encoding.UTF8.GetBytes(text), "application/octet-stream");
 
-        var package = await PackageFetch.RunAsync(server, workspace);
+        var package = await PackageFetch.RunAsync(server, _workspace);
 
         Assert.Equal("dockerfile", package.Kind);
         Assert.Equal(1, package.Entries);
-        Assert.Equal(["Dockerfile"], Directory.GetFileSystemEntries(workspace.Destination).Select(Path.GetFileName));
-        Assert.Equal(text, File.ReadAllText(workspace.PathOf("Dockerfile")));
+        Assert.Equal(["Dockerfile"], Directory.GetFileSystemEntries(_workspace.Destination).Select(Path.GetFileName));
+        Assert.Equal(text, File.ReadAllText(_workspace.PathOf("Dockerfile")));
     }
 
     [Fact]
     public async Task ExtractFile_WhenLocalTarGz_ExtractsLikeADownload()
     {
-        var archive = Path.Join(workspace.Root, "package.tgz");
+        var archive = Path.Join(_workspace.Root, "package.tgz");
         File.WriteAllBytes(archive, TestArchives.Gzip(TestArchives.Tar(TestArchives.StandardTree())));
 
-        var package = await PackageFetcher.ExtractFileAsync(archive, workspace.Destination, SourceLimits.Default, workspace.Progress, CancellationToken.None);
+        var package = await PackageFetcher.ExtractFileAsync(archive, _workspace.Destination, SourceLimits.Default, _workspace.Progress, CancellationToken.None);
 
         Assert.Equal("tar.gz", package.Kind);
-        Assert.Equal(TestArchives.Mode755, File.GetUnixFileMode(workspace.PathOf("bin/run.sh")));
-        AssertHardLinked(workspace.PathOf("data/run-hard"), workspace.PathOf("bin/run.sh"));
+        Assert.Equal(TestArchives.Mode755, File.GetUnixFileMode(_workspace.PathOf("bin/run.sh")));
+        AssertHardLinked(_workspace.PathOf("data/run-hard"), _workspace.PathOf("bin/run.sh"));
     }
 
     [Fact]
     public async Task ExtractFile_WhenLocalZip_ReadsItInPlace()
     {
-        var archive = Path.Join(workspace.Root, "package.zip");
+        var archive = Path.Join(_workspace.Root, "package.zip");
         File.WriteAllBytes(archive, TestArchives.Zip(("Dockerfile", "FROM busybox\n", 0x81A4)));
 
-        var package = await PackageFetcher.ExtractFileAsync(archive, workspace.Destination, SourceLimits.Default, workspace.Progress, CancellationToken.None);
+        var package = await PackageFetcher.ExtractFileAsync(archive, _workspace.Destination, SourceLimits.Default, _workspace.Progress, CancellationToken.None);
 
         Assert.Equal("zip", package.Kind);
-        Assert.Equal("FROM busybox\n", File.ReadAllText(workspace.PathOf("Dockerfile")));
+        Assert.Equal("FROM busybox\n", File.ReadAllText(_workspace.PathOf("Dockerfile")));
     }
 
     [Fact]
@@ -113,11 +113,11 @@ public sealed class PackageKindsTests : IDisposable
             TestArchives.File("config", "replaced"));
         await using var server = LoopbackHttpServer.Serving(tar);
 
-        await PackageFetch.RunAsync(server, workspace);
+        await PackageFetch.RunAsync(server, _workspace);
 
-        Assert.Null(new FileInfo(workspace.PathOf("config")).LinkTarget);
-        Assert.Equal("replaced", File.ReadAllText(workspace.PathOf("config")));
-        Assert.Equal("FROM busybox\n", File.ReadAllText(workspace.PathOf("Dockerfile")));
+        Assert.Null(new FileInfo(_workspace.PathOf("config")).LinkTarget);
+        Assert.Equal("replaced", File.ReadAllText(_workspace.PathOf("config")));
+        Assert.Equal("FROM busybox\n", File.ReadAllText(_workspace.PathOf("Dockerfile")));
     }
 
     /// <summary>Two names for one inode: a write through one shows through the other.</summary>

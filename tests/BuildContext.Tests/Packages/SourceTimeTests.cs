@@ -9,9 +9,9 @@ public sealed class SourceTimeTests : IDisposable
     private static readonly DateTimeOffset Older = new(2021, 5, 6, 7, 8, 9, TimeSpan.Zero);
     private static readonly DateTimeOffset Newer = new(2022, 5, 6, 7, 8, 9, TimeSpan.Zero);
     private static readonly DateTimeOffset Newest = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    private readonly PackageWorkspace workspace = new();
+    private readonly PackageWorkspace _workspace = new();
 
-    public void Dispose() => workspace.Dispose();
+    public void Dispose() => _workspace.Dispose();
 
     [Fact]
     public async Task Fetch_WhenTar_ReportsTheNewestFileTimeAndIgnoresDirectoryTimes()
@@ -23,7 +23,7 @@ public sealed class SourceTimeTests : IDisposable
             new PaxTarEntry(TarEntryType.SymbolicLink, "app/link") { LinkName = "main.sh", ModificationTime = Newest });
         await using var server = LoopbackHttpServer.Serving(TestArchives.Gzip(tar));
 
-        var package = await PackageFetch.RunAsync(server, workspace);
+        var package = await PackageFetch.RunAsync(server, _workspace);
 
         Assert.Equal(Newer, package.NewestFileTime);
     }
@@ -33,7 +33,7 @@ public sealed class SourceTimeTests : IDisposable
     {
         await using var server = LoopbackHttpServer.Serving(Encoding.UTF8.GetBytes("FROM busybox\n"), "text/plain");
 
-        var package = await PackageFetch.RunAsync(server, workspace);
+        var package = await PackageFetch.RunAsync(server, _workspace);
 
         Assert.Equal("dockerfile", package.Kind);
         Assert.Null(package.NewestFileTime);
@@ -42,7 +42,7 @@ public sealed class SourceTimeTests : IDisposable
     [Fact]
     public void NewestFile_WhenDirectory_IgnoresGitMetadataDirectoriesAndSymlinks()
     {
-        var root = Path.Join(workspace.Root, "tree");
+        var root = Path.Join(_workspace.Root, "tree");
         Directory.CreateDirectory(Path.Join(root, "src"));
         Directory.CreateDirectory(Path.Join(root, ".git"));
         Write(Path.Join(root, "Dockerfile"), Older);
@@ -57,7 +57,7 @@ public sealed class SourceTimeTests : IDisposable
     [Fact]
     public void NewestFile_WhenNoFile_IsNull()
     {
-        var root = Directory.CreateDirectory(Path.Join(workspace.Root, "empty")).FullName;
+        var root = Directory.CreateDirectory(Path.Join(_workspace.Root, "empty")).FullName;
 
         Assert.Null(SourceTime.NewestFile(root));
     }

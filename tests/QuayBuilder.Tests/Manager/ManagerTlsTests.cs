@@ -1,16 +1,17 @@
 using System.Diagnostics;
 using QuayBuilder.Build;
+using QuayBuilder.BuildContext.Tests.Packages;
 using QuayBuilder.Configuration;
 using QuayBuilder.Logging;
 using QuayBuilder.Manager;
 using QuayBuilder.Protocol;
-using QuayBuilder.Tests.Diagnostics;
 using QuayBuilder.Tests.Fakes;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace QuayBuilder.Tests.Manager;
 
-public sealed class ManagerTlsTests : IDisposable
+/// <summary>The manager channel's TLS against the fake manager, signed by the openssl-made <see cref="PrivateCa"/> the download tests use too.</summary>
+public sealed class ManagerTlsTests(PrivateCa ca) : IClassFixture<PrivateCa>, IDisposable
 {
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("qb-tls-");
 
@@ -38,10 +39,9 @@ public sealed class ManagerTlsTests : IDisposable
     [Fact]
     public async Task Register_WhenTheManagersCaIsInTlsCertPath_Succeeds()
     {
-        using var ca = TestCertificates.CreateCa("qb test CA", TimeSpan.FromDays(365));
-        using var leaf = TestCertificates.CreateLeaf(ca);
+        using var leaf = ca.ServerCertificate();
         await using var server = await FakeManagerServer.StartAsync(new FakeBuildManager(ManagerTestContext.SamplePack()), certificate: leaf);
-        var (session, channel) = await ConnectAsync(server, Settings(server, caPath: TestCertificates.WritePem(_directory.FullName, "ca.pem", ca)));
+        var (session, channel) = await ConnectAsync(server, Settings(server, caPath: ca.CaPath));
         using (channel)
         {
             await session.PingAsync(CancellationToken.None);
@@ -53,10 +53,9 @@ public sealed class ManagerTlsTests : IDisposable
     [Fact]
     public async Task Register_WhenTheManagersCaIsGivenAsCaCertText_Succeeds()
     {
-        using var ca = TestCertificates.CreateCa("qb test CA", TimeSpan.FromDays(365));
-        using var leaf = TestCertificates.CreateLeaf(ca);
+        using var leaf = ca.ServerCertificate();
         await using var server = await FakeManagerServer.StartAsync(new FakeBuildManager(ManagerTestContext.SamplePack()), certificate: leaf);
-        var (session, channel) = await ConnectAsync(server, Settings(server, caPem: ca.ExportCertificatePem()));
+        var (session, channel) = await ConnectAsync(server, Settings(server, caPem: ca.CaPem));
         using (channel)
         {
             await session.PingAsync(CancellationToken.None);
@@ -66,11 +65,10 @@ public sealed class ManagerTlsTests : IDisposable
     [Fact]
     public async Task Ping_WhenTheManagerIsSignedByAnotherCa_FailsAtOnceNamingTheServerAndTheCaFile()
     {
-        using var ca = TestCertificates.CreateCa("qb test CA", TimeSpan.FromDays(365));
-        using var other = TestCertificates.CreateCa("some other CA", TimeSpan.FromDays(365));
-        using var leaf = TestCertificates.CreateLeaf(ca);
+        using var leaf = ca.ServerCertificate();
         await using var server = await FakeManagerServer.StartAsync(new FakeBuildManager(ManagerTestContext.SamplePack()), certificate: leaf);
-        var caPath = TestCertificates.WritePem(_directory.FullName, "wrong-ca.pem", other);
+        var caPath = Path.Join(_directory.FullName, "wrong-ca.pem");
+        File.WriteAllText(caPath, ca.StrangerCaPem);
         var (session, channel) = await ConnectAsync(server, Settings(server, caPath: caPath));
         using (channel)
         {
