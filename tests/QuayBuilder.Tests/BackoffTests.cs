@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Polly;
+
+namespace QuayBuilder.Tests;
+
+public sealed class BackoffTests
+{
+    private static readonly RpcException Unavailable = new(new Status(StatusCode.Unavailable, "manager restarting"));
+
+    [Fact]
+    public void DelayBefore_DoublesFromFirstAndStopsAtLast()
+    {
+        var waits = Enumerable.Range(0, 8).Select(Backoff.ManagerCall.DelayBefore).Select(d => (int)d.TotalMilliseconds);
+
+        Assert.Equal([250, 500, 1000, 2000, 4000, 5000, 5000, 5000], waits);
+        Assert.Equal(TimeSpan.FromSeconds(5), Backoff.ManagerCall.DelayBefore(int.MaxValue));
+        Assert.Equal([100, 200, 400, 800, 1600, 3200, 5000], Enumerable.Range(0, 7).Select(n => (int)Backoff.LogStreamReconnect.DelayBefore(n).TotalMilliseconds));
+    }
+
+    [Fact]
+    public async Task ManagerCalls_WhenAlwaysTransient_StopsBeforeTheNextTryWouldStartPastTheWindow()
+    {
+        var retries = new List<(string Method, int Attempt, TimeSpan Delay)>();
+        var pipeline = Backoff.ManagerCalls(TimeSpan.FromSeconds(1), _ => true, (method, attempt, _, delay) => retries.Add((method, attempt, delay)));
+        var tries = 0;
+        var clock = Stopwatch.StartNew();
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => pipeline.ExecuteWithinWindowAsync<int>(
+            "Ping",
+            _ =>
+            {
+                tries++;
+                throw Unavailable;
+            },
+            CancellationToken.None));
+
+        // Tries at 0, 250 and 750 ms; the next would start at 1,750 ms, past the 1 s window.
+        Assert.Same(Unavailable, e);
+        Assert.Equal(3, tries);
+        Assert.Equal([("Ping", 1, TimeSpan.FromMilliseconds(250)), ("Ping", 2, TimeSpan.FromMilliseconds(500))], retries);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(700), TimeSpan.FromMilliseconds(1500));
+    }
+
+    [Fact]
+    public async Task ManagerCalls_WhenNotTransient_TriesOnce()
+    {
+        var pipeline = Backoff.ManagerCalls(TimeSpan.FromSeconds(10), _ => false, (_, _, _, _) => Assert.Fail("no retry"));
+        var tries = 0;
+
+        await Assert.ThrowsAsync<RpcException>(() => pipeline.ExecuteWithinWindowAsync<int>("SetPhase", _ => { tries++; throw Unavailable; }, CancellationToken.None));
+
+        Assert.Equal(1, tries);
+    }
+
+    [Fact]
+    public async Task ManagerCalls_WhenCancelledDuringTheWait_StopsWithoutAnotherTry()
+    {
+        using var cancel = new CancellationTokenSource();
+        var pipeline = Backoff.ManagerCalls(TimeSpan.FromMinutes(1), _ => true, (_, _, _, _) => cancel.CancelAfter(50));
+        var tries = 0;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pipeline.ExecuteWithinWindowAsync<int>("Ping", _ => { tries++; throw Unavailable; }, cancel.Token));
+
+        Assert.Equal(1, tries);
+    }
+
+    [Fact]
+    public async Task ManagerCalls_WhenRunWithoutAWindowStart_DoesNotRetryForever()
+    {
+        var pipeline = Backoff.ManagerCalls(TimeSpan.FromMinutes(1), _ => true, (_, _, _, _) => Assert.Fail("no retry"));
+        var tries = 0;
+
+        await Assert.ThrowsAsync<RpcException>(async () => await pipeline.ExecuteAsync<int>(_ => { tries++; throw Unavailable; }, CancellationToken.None));
+
+        Assert.Equal(1, tries);
+    }
+
+    [Fact]
+    public async Task Downloads_WhenTransient_WaitsTheFirstDelayBeforeTheSecondTry()
+    {
+        using var cancel = new CancellationTokenSource();
+        var pipeline = Backoff.Downloads(e => e is HttpRequestException);
+        var tries = 0;
+        var clock = Stopwatch.StartNew();
+        cancel.CancelAfter(Backoff.Download.First + TimeSpan.FromMilliseconds(500));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await pipeline.ExecuteAsync(_ =>
+        {
+            tries++;
+            throw new HttpRequestException("connection refused");
+        }, cancel.Token));
+
+        // The second try came after the first delay; the third would have come 4 s after it.
+        Assert.Equal(2, tries);
+        Assert.True(clock.Elapsed >= Backoff.Download.First, $"second try after {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Downloads_WhenNotTransient_TriesOnce()
+    {
+        var pipeline = Backoff.Downloads(e => e is HttpRequestException);
+        var tries = 0;
+
+        await Assert.ThrowsAsync<InvalidDataException>(async () => await pipeline.ExecuteAsync(_ =>
+        {
+            tries++;
+            throw new InvalidDataException("HTTP 404");
+        }, CancellationToken.None));
+
+        Assert.Equal(1, tries);
+    }
+}
