@@ -1,7 +1,5 @@
 using System.Threading.Channels;
-using Grpc.Core;
 using Microsoft.Extensions.Logging;
-using QuayBuilder.Build;
 using QuayBuilder.Protocol;
 
 namespace QuayBuilder.Manager;
@@ -31,10 +29,12 @@ namespace QuayBuilder.Manager;
 /// status the servicer raised) costs one stream: it is replaced by one notice naming what was
 /// dropped and why, and the lines after it follow.</item>
 /// </list>
+/// This file holds the state and the reconnect loop; the partial files hold queueing and the
+/// log's bound (<c>.Queue</c>), one stream's sending (<c>.Send</c>), its answers and refusals
+/// (<c>.Answers</c>, <c>.StreamState</c>) and the log messages (<c>.Log</c>).
 /// </remarks>
 internal sealed partial class BuildLogStream : IAsyncDisposable
 {
-
     private readonly BuildManager.BuildManagerClient _client;
     private readonly string _jobToken;
     private readonly BuildLogStreamOptions _options;
