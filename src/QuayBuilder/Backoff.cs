@@ -35,12 +35,6 @@ internal static class Backoff
         MaxDelay = TimeSpan.FromSeconds(120),
     };
 
-    /// <summary>Build package downloads: 3 tries, 2 s then 4 s apart.</summary>
-    public static readonly BackoffSchedule Download = new(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4));
-
-    /// <summary>Tries of a build package download, the first included.</summary>
-    public const int DownloadAttempts = 3;
-
     /// <summary>When a manager call's first try started; its window is measured from there.</summary>
     private static readonly ResiliencePropertyKey<long> WindowStart = new("QuayBuilder.Backoff.WindowStart");
 
@@ -92,23 +86,17 @@ internal static class Backoff
         Retry.Pipeline(policy ?? RegistryTransfer, onRetry);
 
     /// <summary>
-    /// The pipeline for build package downloads: <see cref="DownloadAttempts"/> tries on
-    /// <see cref="Download"/> for failures <paramref name="isTransient"/> accepts (a 5xx, a failed
-    /// connection; never a refused URL or an untrusted certificate).
+    /// Build package downloads: 3 tries, 2 s then 4 s apart. The downloader adds which failures it
+    /// retries and what it reports (a fresh instance each time: Polly's options are mutable).
     /// </summary>
-    public static ResiliencePipeline Downloads(Func<Exception, bool> isTransient) =>
-        new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = DownloadAttempts - 1,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = false,
-                Delay = Download.First,
-                MaxDelay = Download.Last,
-                ShouldHandle = args => ValueTask.FromResult(
-                    args.Outcome.Exception is { } failure && !args.Context.CancellationToken.IsCancellationRequested && isTransient(failure)),
-            })
-            .Build();
+    public static RetryStrategyOptions PackageDownload() => new()
+    {
+        MaxRetryAttempts = 2,
+        BackoffType = DelayBackoffType.Exponential,
+        UseJitter = false,
+        Delay = TimeSpan.FromSeconds(2),
+        MaxDelay = TimeSpan.FromSeconds(4),
+    };
 
     // A call run without a window start is not retried: it could never time out.
     private static bool WithinWindow(ResilienceContext context, TimeSpan delay, TimeSpan window) =>

@@ -77,37 +77,46 @@ public sealed class BackoffTests
     }
 
     [Fact]
-    public async Task Downloads_WhenTransient_WaitsTheFirstDelayBeforeTheSecondTry()
+    public async Task PackageDownload_TriesThreeTimesTwoThenFourSecondsApart()
     {
-        using var cancel = new CancellationTokenSource();
-        var pipeline = Backoff.Downloads(e => e is HttpRequestException);
-        var tries = 0;
-        var clock = Stopwatch.StartNew();
-        cancel.CancelAfter(Backoff.Download.First + TimeSpan.FromMilliseconds(500));
-
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await pipeline.ExecuteAsync(_ =>
+        var options = Backoff.PackageDownload();
+        var waits = new List<TimeSpan>();
+        options.OnRetry = args =>
         {
-            tries++;
-            throw new HttpRequestException("connection refused");
-        }, cancel.Token));
-
-        // The second try came after the first delay; the third would have come 4 s after it.
-        Assert.Equal(2, tries);
-        Assert.True(clock.Elapsed >= Backoff.Download.First, $"second try after {clock.Elapsed}");
-    }
-
-    [Fact]
-    public async Task Downloads_WhenNotTransient_TriesOnce()
-    {
-        var pipeline = Backoff.Downloads(e => e is HttpRequestException);
+            waits.Add(args.RetryDelay);
+            return ValueTask.CompletedTask;
+        };
+        var pipeline = new ResiliencePipelineBuilder { TimeProvider = new NoWaiting() }.AddRetry(options).Build();
         var tries = 0;
 
-        await Assert.ThrowsAsync<InvalidDataException>(async () => await pipeline.ExecuteAsync(_ =>
+        await Assert.ThrowsAsync<HttpRequestException>(async () => await pipeline.ExecuteAsync(_ =>
         {
             tries++;
-            throw new InvalidDataException("HTTP 404");
+            throw new HttpRequestException("HTTP 503");
         }, CancellationToken.None));
 
-        Assert.Equal(1, tries);
+        Assert.Equal(3, tries);
+        Assert.Equal([TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)], waits);
+    }
+
+    /// <summary>Time in which every wait is over at once, so a schedule of seconds is checked in milliseconds.</summary>
+    private sealed class NoWaiting : TimeProvider
+    {
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            ThreadPool.QueueUserWorkItem(_ => callback(state));
+            return new Done();
+        }
+
+        private sealed class Done : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
     }
 }
