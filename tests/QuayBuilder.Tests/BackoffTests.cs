@@ -26,7 +26,8 @@ public sealed class BackoffTests
         var tries = 0;
         var clock = Stopwatch.StartNew();
 
-        var e = await Assert.ThrowsAsync<RpcException>(() => pipeline.ExecuteWithinWindowAsync<int>(
+        var e = await Assert.ThrowsAsync<RpcException>(() => Backoff.ExecuteAsync<int>(
+            () => pipeline,
             "Ping",
             _ =>
             {
@@ -43,12 +44,49 @@ public sealed class BackoffTests
     }
 
     [Fact]
+    public async Task Execute_WhenTheFirstTrySucceeds_NeverBuildsThePipeline()
+    {
+        var built = 0;
+
+        var answer = await Backoff.ExecuteAsync(
+            () =>
+            {
+                built++;
+                return ResiliencePipeline.Empty;
+            },
+            "Ping",
+            _ => Task.FromResult(42),
+            CancellationToken.None);
+
+        Assert.Equal(42, answer);
+        Assert.Equal(0, built);
+    }
+
+    [Fact]
+    public async Task ExecuteRegistryTransfer_WhenTheFirstTwoTriesFail_RetriesOnTheGivenPolicyAndNumbersTheTries()
+    {
+        var notices = new List<QuayBuilder.Podman.RetryNotice>();
+        var policy = Backoff.RegistryTransfer with { InitialDelay = TimeSpan.FromMilliseconds(10) };
+        var tries = 0;
+
+        var digest = await Backoff.ExecuteRegistryTransferAsync(
+            policy,
+            notices.Add,
+            _ => ++tries < 3 ? throw new QuayBuilder.Podman.PodmanException($"Pushing x failed: 503 #{tries}") : Task.FromResult("sha256:ok"),
+            CancellationToken.None);
+
+        Assert.Equal("sha256:ok", digest);
+        Assert.Equal([(1, 3, 10, "Pushing x failed: 503 #1"), (2, 3, 20, "Pushing x failed: 503 #2")],
+            notices.Select(n => (n.FailedAttempt, n.MaxAttempts, (int)n.Delay.TotalMilliseconds, n.Reason)));
+    }
+
+    [Fact]
     public async Task ManagerCalls_WhenNotTransient_TriesOnce()
     {
         var pipeline = Backoff.ManagerCalls(TimeSpan.FromSeconds(10), _ => false, (_, _, _, _) => Assert.Fail("no retry"));
         var tries = 0;
 
-        await Assert.ThrowsAsync<RpcException>(() => pipeline.ExecuteWithinWindowAsync<int>("SetPhase", _ => { tries++; throw Unavailable; }, CancellationToken.None));
+        await Assert.ThrowsAsync<RpcException>(() => Backoff.ExecuteAsync<int>(() => pipeline, "SetPhase", _ => { tries++; throw Unavailable; }, CancellationToken.None));
 
         Assert.Equal(1, tries);
     }
@@ -60,7 +98,7 @@ public sealed class BackoffTests
         var pipeline = Backoff.ManagerCalls(TimeSpan.FromMinutes(1), _ => true, (_, _, _, _) => cancel.CancelAfter(50));
         var tries = 0;
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pipeline.ExecuteWithinWindowAsync<int>("Ping", _ => { tries++; throw Unavailable; }, cancel.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Backoff.ExecuteAsync<int>(() => pipeline, "Ping", _ => { tries++; throw Unavailable; }, cancel.Token));
 
         Assert.Equal(1, tries);
     }

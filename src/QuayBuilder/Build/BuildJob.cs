@@ -251,12 +251,12 @@ internal sealed partial class BuildJob
     }
 
     /// <summary>The one retry of the job: pulls and pushes, on <see cref="Backoff.RegistryTransfer"/>.</summary>
-    private async Task<T> WithRetriesAsync<T>(string what, Func<CancellationToken, Task<T>> operation, CancellationToken ct) =>
-        await Backoff.RegistryTransfers(
-                _options.RetryPolicy,
-                notice => Warn($"{what} failed (try {notice.FailedAttempt} of {notice.MaxAttempts}): {notice.Reason}; retrying in {notice.Delay.TotalSeconds:0} s"))
-            .ExecuteAsync(async token => await operation(token).ConfigureAwait(false), ct)
-            .ConfigureAwait(false);
+    private Task<T> WithRetriesAsync<T>(string what, Func<CancellationToken, Task<T>> operation, CancellationToken ct) =>
+        Backoff.ExecuteRegistryTransferAsync(
+            _options.RetryPolicy,
+            notice => Warn($"{what} failed (try {notice.FailedAttempt} of {notice.MaxAttempts}): {notice.Reason}; retrying in {notice.Delay.TotalSeconds:0} s"),
+            operation,
+            ct);
 
     private RegistryAuth? BaseImageAuth(ImageReference image) =>
         string.IsNullOrEmpty(_spec.BaseImageUsername) || !image.IsHostedOn(_spec.Registry)

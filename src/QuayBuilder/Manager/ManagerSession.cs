@@ -23,7 +23,7 @@ internal sealed partial class ManagerSession
     private readonly ILogger _logger;
     private readonly string _server;
     private readonly TimeSpan _retryFor;
-    private readonly ResiliencePipeline _calls;
+    private readonly Lazy<ResiliencePipeline> _retries;
     private int _phaseSequence;
 
     public ManagerSession(BuildManager.BuildManagerClient client, string server, TimeSpan retryFor, SecretMasker masker, ILogger logger)
@@ -33,10 +33,10 @@ internal sealed partial class ManagerSession
         _retryFor = retryFor;
         _masker = masker;
         _logger = logger;
-        _calls = Backoff.ManagerCalls(
+        _retries = new(() => Backoff.ManagerCalls(
             retryFor,
             IsRetryable,
-            (method, attempt, failure, delay) => LogRetrying(_logger, method, attempt, ((RpcException)failure).StatusCode, delay.TotalMilliseconds));
+            (method, attempt, failure, delay) => LogRetrying(_logger, method, attempt, ((RpcException)failure).StatusCode, delay.TotalMilliseconds)));
     }
 
     public BuildManager.BuildManagerClient Client => _client;
@@ -150,7 +150,7 @@ internal sealed partial class ManagerSession
     {
         try
         {
-            return await _calls.ExecuteWithinWindowAsync(method, call, cancellationToken).ConfigureAwait(false);
+            return await Backoff.ExecuteAsync(() => _retries.Value, method, call, cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException e) when (cancellationToken.IsCancellationRequested)
         {
