@@ -1,65 +1,58 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Polly;
+using Polly.Retry;
 
 namespace QuayBuilder.Podman;
 
 /// <summary>
-/// Tries a pull or push up to <see cref="RetryPolicy.Attempts"/> times with exponential backoff.
-/// Rate limiting is honoured: a 429 (from the HTTP status or, since Podman reports registry
-/// failures as text, from the error message) waits for Retry-After when it is known, else
+/// The retry of a pull or push, as a Polly pipeline on the caller's <see cref="RetryPolicy"/>:
+/// up to <see cref="RetryPolicy.Attempts"/> tries with exponential backoff. Rate limiting is
+/// honoured: a 429 (from the HTTP status or, since Podman reports registry failures as text, from
+/// the error message) waits for Retry-After when it is known, else
 /// <see cref="RetryPolicy.RateLimitedDelay"/>. Only <see cref="PodmanException"/> is retried, and
 /// never a certificate failure (<see cref="PodmanException.IsCertificateFailure"/>), which fails the
-/// same way every time; cancellation and programming errors pass through at once.
+/// same way every time; cancellation and programming errors pass through at once, and the last
+/// failure is thrown as it is.
 /// </summary>
 public static partial class Retry
 {
-    public static async Task<T> RunAsync<T>(
-        Func<int, CancellationToken, Task<T>> attempt,
-        Action<RetryNotice> onRetry,
-        RetryPolicy? policy,
-        CancellationToken ct)
+    /// <summary>
+    /// A pipeline that retries pulls and pushes on <paramref name="policy"/>; <paramref name="onRetry"/>
+    /// hears of every failed try that will be tried again, before the wait.
+    /// </summary>
+    public static ResiliencePipeline Pipeline(RetryPolicy policy, Action<RetryNotice> onRetry)
     {
-        ArgumentNullException.ThrowIfNull(attempt);
+        ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(onRetry);
-        policy ??= RetryPolicy.Default;
-        for (var number = 1; ; number++)
-        {
-            ct.ThrowIfCancellationRequested();
-            try
+        ArgumentOutOfRangeException.ThrowIfLessThan(policy.Attempts, 2);
+        return new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
             {
-                return await attempt(number, ct).ConfigureAwait(false);
-            }
-            catch (PodmanException e) when (number < policy.Attempts && !e.IsCertificateFailure && !ct.IsCancellationRequested)
-            {
-                var delay = DelayAfter(e, number, policy);
-                onRetry(new RetryNotice(number, policy.Attempts, delay, e.Message));
-                await Task.Delay(delay, ct).ConfigureAwait(false);
-            }
-        }
+                MaxRetryAttempts = policy.Attempts - 1,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = false,
+                Delay = policy.InitialDelay,
+                MaxDelay = policy.MaxDelay,
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Exception is PodmanException { IsCertificateFailure: false } && !args.Context.CancellationToken.IsCancellationRequested),
+                DelayGenerator = args => ValueTask.FromResult(
+                    args.Outcome.Exception is PodmanException failure ? RateLimitDelay(failure, policy) : null),
+                OnRetry = args =>
+                {
+                    onRetry(new RetryNotice(args.AttemptNumber + 1, policy.Attempts, args.RetryDelay, args.Outcome.Exception?.Message ?? string.Empty));
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
     }
 
-    public static Task RunAsync(
-        Func<int, CancellationToken, Task> attempt,
-        Action<RetryNotice> onRetry,
-        RetryPolicy? policy,
-        CancellationToken ct)
+    /// <summary>
+    /// How long a rate-limited registry asked to wait (capped at <see cref="RetryPolicy.MaxDelay"/>),
+    /// or null when <paramref name="failure"/> was no rate limit and the backoff applies.
+    /// </summary>
+    internal static TimeSpan? RateLimitDelay(PodmanException failure, RetryPolicy policy)
     {
-        ArgumentNullException.ThrowIfNull(attempt);
-        return RunAsync(
-            async (number, token) =>
-            {
-                await attempt(number, token).ConfigureAwait(false);
-                return true;
-            },
-            onRetry,
-            policy,
-            ct);
-    }
-
-    /// <summary>The wait after try <paramref name="failedAttempt"/> (1-based) failed with <paramref name="failure"/>.</summary>
-    internal static TimeSpan DelayAfter(PodmanException failure, int failedAttempt, RetryPolicy policy)
-    {
-        var backoff = policy.InitialDelay * Math.Pow(2, failedAttempt - 1);
         TimeSpan delay;
         if (failure.RetryAfter is { } given && given > TimeSpan.Zero)
         {
@@ -75,7 +68,7 @@ public static partial class Retry
         }
         else
         {
-            delay = backoff;
+            return null;
         }
 
         return delay > policy.MaxDelay ? policy.MaxDelay : delay;

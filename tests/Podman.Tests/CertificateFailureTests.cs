@@ -3,7 +3,13 @@ namespace QuayBuilder.Podman.Tests;
 /// <summary>A registry certificate Podman does not trust fails the same way every time: one try, and a message that says what to set.</summary>
 public sealed class CertificateFailureTests
 {
-    private static readonly RetryPolicy Fast = new() { InitialDelay = TimeSpan.FromMilliseconds(10) };
+    private static readonly RetryPolicy Fast = new()
+    {
+        Attempts = 3,
+        InitialDelay = TimeSpan.FromMilliseconds(10),
+        RateLimitedDelay = TimeSpan.FromMilliseconds(10),
+        MaxDelay = TimeSpan.FromSeconds(1),
+    };
 
     [Theory]
     [InlineData("Pulling r:5000/a:b failed: initializing source docker://r:5000/a:b: pinging container registry r:5000: Get \"https://r:5000/v2/\": x509: certificate signed by unknown authority")]
@@ -34,14 +40,12 @@ public sealed class CertificateFailureTests
         var tries = 0;
         var notices = new List<RetryNotice>();
 
-        await Assert.ThrowsAsync<PodmanException>(() => Retry.RunAsync(
-            (_, _) =>
+        await Assert.ThrowsAsync<PodmanException>(async () => await Retry.Pipeline(Fast, notices.Add).ExecuteAsync(
+            _ =>
             {
                 tries++;
                 throw new PodmanException("x509: certificate signed by unknown authority") { IsCertificateFailure = true };
             },
-            notices.Add,
-            Fast,
             CancellationToken.None));
 
         Assert.Equal(1, tries);

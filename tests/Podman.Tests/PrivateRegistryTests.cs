@@ -97,19 +97,18 @@ public sealed class PrivateRegistryTests(PrivatePodmanFixture podman)
         var repository = $"qbtest/{TestEnvironment.Unique("retry")}";
         var destination = $"{podman.ProxyRegistry}/{repository}:v1";
         var notices = new List<RetryNotice>();
-        var policy = new RetryPolicy { InitialDelay = TimeSpan.FromMilliseconds(200) };
+        var policy = new RetryPolicy { Attempts = 3, InitialDelay = TimeSpan.FromMilliseconds(200), RateLimitedDelay = TimeSpan.FromSeconds(30), MaxDelay = TimeSpan.FromSeconds(120) };
+        var attempt = 0;
 
         try
         {
-            await Retry.RunAsync(
-                async (attempt, ct) =>
+            await Retry.Pipeline(policy, notices.Add).ExecuteAsync(
+                async ct =>
                 {
                     // The whole first try meets 503s (Podman retries a little on its own), the second none.
-                    podman.Proxy.FailWith = attempt == 1 ? "503 Service Unavailable" : null;
+                    podman.Proxy.FailWith = ++attempt == 1 ? "503 Service Unavailable" : null;
                     await client.PushAsync(podman.BaseImage, destination, null, _ => { }, ct);
                 },
-                notices.Add,
-                policy,
                 None);
         }
         finally
@@ -130,20 +129,19 @@ public sealed class PrivateRegistryTests(PrivatePodmanFixture podman)
         await client.PullAsync(podman.BaseImage, null, _ => { }, None);
         var repository = $"qbtest/{TestEnvironment.Unique("ratelimit")}";
         var notices = new List<RetryNotice>();
-        var policy = new RetryPolicy { InitialDelay = TimeSpan.FromMilliseconds(100), RateLimitedDelay = TimeSpan.FromMilliseconds(1500) };
+        var policy = new RetryPolicy { Attempts = 3, InitialDelay = TimeSpan.FromMilliseconds(100), RateLimitedDelay = TimeSpan.FromMilliseconds(1500), MaxDelay = TimeSpan.FromSeconds(120) };
+        var attempt = 0;
         // Podman honours Retry-After in its own 429 retries; 1 s keeps them short.
         podman.Proxy.RetryAfter = "1";
 
         try
         {
-            await Retry.RunAsync(
-                async (attempt, ct) =>
+            await Retry.Pipeline(policy, notices.Add).ExecuteAsync(
+                async ct =>
                 {
-                    podman.Proxy.FailWith = attempt == 1 ? "429 Too Many Requests" : null;
+                    podman.Proxy.FailWith = ++attempt == 1 ? "429 Too Many Requests" : null;
                     await client.PushAsync(podman.BaseImage, $"{podman.ProxyRegistry}/{repository}:v1", null, _ => { }, ct);
                 },
-                notices.Add,
-                policy,
                 None);
         }
         finally

@@ -4,6 +4,7 @@ public sealed class RetryTests
 {
     private static readonly RetryPolicy Fast = new()
     {
+        Attempts = 3,
         InitialDelay = TimeSpan.FromMilliseconds(10),
         RateLimitedDelay = TimeSpan.FromMilliseconds(300),
         MaxDelay = TimeSpan.FromSeconds(2),
@@ -15,21 +16,20 @@ public sealed class RetryTests
         var notices = new List<RetryNotice>();
         var tries = 0;
 
-        var result = await Retry.RunAsync(
-            (number, _) =>
+        var result = await Retry.Pipeline(Fast, notices.Add).ExecuteAsync(
+            _ =>
             {
                 tries++;
-                return number < 3 ? throw new PodmanException($"push failed #{number}") : Task.FromResult("pushed");
+                return tries < 3 ? throw new PodmanException($"push failed #{tries}") : ValueTask.FromResult("pushed");
             },
-            notices.Add,
-            Fast,
             CancellationToken.None);
 
         Assert.Equal("pushed", result);
         Assert.Equal(3, tries);
         Assert.Equal([1, 2], notices.Select(n => n.FailedAttempt));
+        Assert.All(notices, n => Assert.Equal(3, n.MaxAttempts));
         Assert.Equal("push failed #1", notices[0].Reason);
-        Assert.Equal(TimeSpan.FromMilliseconds(20), notices[1].Delay);
+        Assert.Equal([TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(20)], notices.Select(n => n.Delay));
     }
 
     [Fact]
@@ -37,14 +37,12 @@ public sealed class RetryTests
     {
         var tries = 0;
 
-        var e = await Assert.ThrowsAsync<PodmanException>(() => Retry.RunAsync(
-            (number, _) =>
+        var e = await Assert.ThrowsAsync<PodmanException>(async () => await Retry.Pipeline(Fast, _ => { }).ExecuteAsync(
+            _ =>
             {
                 tries++;
-                throw new PodmanException($"failure {number}");
+                throw new PodmanException($"failure {tries}");
             },
-            _ => { },
-            Fast,
             CancellationToken.None));
 
         Assert.Equal(3, tries);
@@ -52,18 +50,29 @@ public sealed class RetryTests
     }
 
     [Fact]
+    public async Task Run_WhenBackoffPassesMaxDelay_WaitsMaxDelay()
+    {
+        var notices = new List<RetryNotice>();
+        var policy = Fast with { Attempts = 5, MaxDelay = TimeSpan.FromMilliseconds(25) };
+
+        await Assert.ThrowsAsync<PodmanException>(async () => await Retry.Pipeline(policy, notices.Add).ExecuteAsync(
+            _ => throw new PodmanException("registry down"),
+            CancellationToken.None));
+
+        Assert.Equal([10, 20, 25, 25], notices.Select(n => (int)n.Delay.TotalMilliseconds));
+    }
+
+    [Fact]
     public async Task Run_WhenFailureIsNotAPodmanException_DoesNotRetry()
     {
         var tries = 0;
 
-        await Assert.ThrowsAsync<ArgumentException>(() => Retry.RunAsync(
-            (_, _) =>
+        await Assert.ThrowsAsync<ArgumentException>(async () => await Retry.Pipeline(Fast, _ => { }).ExecuteAsync(
+            _ =>
             {
                 tries++;
                 throw new ArgumentException("bad reference");
             },
-            _ => { },
-            Fast,
             CancellationToken.None));
 
         Assert.Equal(1, tries);
@@ -76,18 +85,36 @@ public sealed class RetryTests
         var tries = 0;
         var policy = Fast with { InitialDelay = TimeSpan.FromSeconds(30) };
 
-        var run = Retry.RunAsync(
-            (_, _) =>
+        var run = Retry.Pipeline(policy, _ => cts.CancelAfter(50)).ExecuteAsync(
+            _ =>
             {
                 tries++;
                 throw new PodmanException("registry down");
             },
-            _ => cts.CancelAfter(50),
-            policy,
             cts.Token);
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await run);
         Assert.Equal(1, tries);
+    }
+
+    [Fact]
+    public async Task Run_WhenCancelledDuringATry_ThrowsItsFailureWithoutANotice()
+    {
+        using var cts = new CancellationTokenSource();
+        var notices = new List<RetryNotice>();
+        var tries = 0;
+
+        await Assert.ThrowsAsync<PodmanException>(async () => await Retry.Pipeline(Fast, notices.Add).ExecuteAsync(
+            _ =>
+            {
+                tries++;
+                cts.Cancel();
+                throw new PodmanException("Pulling x failed: context canceled");
+            },
+            cts.Token));
+
+        Assert.Equal(1, tries);
+        Assert.Empty(notices);
     }
 
     [Theory]
@@ -95,17 +122,30 @@ public sealed class RetryTests
     [InlineData("Pulling x failed: toomanyrequests: rate limit exceeded", 300)]
     [InlineData("Pulling x failed: rate limited, Retry-After: 1", 1000)]
     [InlineData("Pushing x failed: received unexpected HTTP status: 503 Service Unavailable", 10)]
-    public void DelayAfter_WhenErrorTextSaysRateLimited_WaitsLonger(string message, int expectedMs)
+    public async Task Run_WhenErrorTextSaysRateLimited_WaitsLonger(string message, int expectedMs)
     {
-        var delay = Retry.DelayAfter(new PodmanException(message), 1, Fast);
+        var notices = new List<RetryNotice>();
+        var tries = 0;
 
-        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), delay);
+        await Retry.Pipeline(Fast, notices.Add).ExecuteAsync(
+            _ => ++tries == 1 ? throw new PodmanException(message) : ValueTask.CompletedTask,
+            CancellationToken.None);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), Assert.Single(notices).Delay);
     }
 
     [Fact]
-    public void DelayAfter_WhenRetryAfterHeaderKnown_UsesItCappedAtMax()
+    public void RateLimitDelay_WhenRetryAfterHeaderKnown_UsesItCappedAtMax()
     {
-        Assert.Equal(TimeSpan.FromSeconds(1), Retry.DelayAfter(new PodmanException("x") { StatusCode = 429, RetryAfter = TimeSpan.FromSeconds(1) }, 1, Fast));
-        Assert.Equal(Fast.MaxDelay, Retry.DelayAfter(new PodmanException("x") { StatusCode = 429, RetryAfter = TimeSpan.FromHours(1) }, 1, Fast));
+        Assert.Equal(TimeSpan.FromSeconds(1), Retry.RateLimitDelay(new PodmanException("x") { StatusCode = 429, RetryAfter = TimeSpan.FromSeconds(1) }, Fast));
+        Assert.Equal(Fast.MaxDelay, Retry.RateLimitDelay(new PodmanException("x") { StatusCode = 429, RetryAfter = TimeSpan.FromHours(1) }, Fast));
+        Assert.Equal(Fast.RateLimitedDelay, Retry.RateLimitDelay(new PodmanException("x") { StatusCode = 429 }, Fast));
+        Assert.Null(Retry.RateLimitDelay(new PodmanException("x") { StatusCode = 500 }, Fast));
+    }
+
+    [Fact]
+    public void Pipeline_WhenPolicyAllowsOneTry_IsRefused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Retry.Pipeline(Fast with { Attempts = 1 }, _ => { }));
     }
 }

@@ -43,7 +43,7 @@ var contentBytes = long.Parse(File.ReadAllText(sizeFile), CultureInfo.InvariantC
 var megabytes = contentBytes / 1e6;
 await using var server = new FileServer(work);
 using var http = PackageFetcher.CreateHttpClient(SourceLimits.Default, validateServerCertificate: null);
-var fetcher = new PackageFetcher(http, SourceLimits.Default, new Polly.Retry.RetryStrategyOptions { MaxRetryAttempts = 2, BackoffType = Polly.DelayBackoffType.Linear, Delay = TimeSpan.FromSeconds(2), UseJitter = false });
+var fetcher = new PackageFetcher(http, SourceLimits.Default, new Polly.Retry.RetryStrategyOptions { MaxRetryAttempts = 2, BackoffType = Polly.DelayBackoffType.Exponential, Delay = TimeSpan.FromSeconds(2), MaxDelay = TimeSpan.FromSeconds(4), UseJitter = false });
 var quiet = new Progress<string>(_ => { });
 
 // Warm up the JIT and the page cache, so both sides read a cached archive.

@@ -112,12 +112,12 @@ internal sealed partial class BuildJob
         }
     }
 
-    /// <summary>The one retry of the job: pulls and pushes, each tried <see cref="RetryPolicy.Default"/> times.</summary>
+    /// <summary>The one retry of the job: pulls and pushes, on <see cref="Backoff.RegistryTransfer"/>.</summary>
     private Task<T> WithRetriesAsync<T>(string what, Func<CancellationToken, Task<T>> operation, CancellationToken ct) =>
-        Retry.RunAsync(
-            (_, token) => operation(token),
-            notice => Warn($"{what} failed (try {notice.FailedAttempt} of {notice.MaxAttempts}): {notice.Reason}; retrying in {notice.Delay.TotalSeconds:0} s"),
+        Backoff.ExecuteRegistryTransferAsync(
             _options.RetryPolicy,
+            notice => Warn($"{what} failed (try {notice.FailedAttempt} of {notice.MaxAttempts}): {notice.Reason}; retrying in {notice.Delay.TotalSeconds:0} s"),
+            operation,
             ct);
 
     private RegistryAuth? BaseImageAuth(ImageReference image) =>

@@ -1,5 +1,3 @@
-using Polly;
-using Polly.Retry;
 using QuayBuilder.BuildContext;
 
 namespace QuayBuilder.Build;
@@ -32,9 +30,7 @@ internal sealed partial class BuildJob
                 }
 
                 using var http = PackageFetcher.CreateHttpClient(_options.SourceLimits, _options.Trust.ValidationCallback);
-                // lead: use the one backoff policy at merge
-                var retry = new RetryStrategyOptions { MaxRetryAttempts = 2, BackoffType = DelayBackoffType.Linear, Delay = TimeSpan.FromSeconds(2), UseJitter = false };
-                var fetched = await new PackageFetcher(http, _options.SourceLimits, retry).FetchAsync(uri, source, progress, ct).ConfigureAwait(false);
+                var fetched = await new PackageFetcher(http, _options.SourceLimits, Backoff.PackageDownload()).FetchAsync(uri, source, progress, ct).ConfigureAwait(false);
                 Info($"Build package: {fetched.Kind}, {fetched.Entries} entries, {fetched.Bytes} bytes");
                 facts = SourceFacts.FromPackage(fetched);
             }

@@ -60,7 +60,7 @@ internal sealed record BuildJobOptions
     /// </summary>
     public bool ManagerRequeues { get; init; } = true;
 
-    /// <summary>How pulls and pushes are retried; null is <see cref="RetryPolicy.Default"/>.</summary>
+    /// <summary>How pulls and pushes are retried; null is <see cref="Backoff.RegistryTransfer"/>.</summary>
     public RetryPolicy? RetryPolicy { get; init; }
 
     /// <summary>Reproducible timestamp and provenance labels (REPRODUCIBLE_TIMESTAMP, PROVENANCE_LABELS).</summary>

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using Polly;
 using QuayBuilder.Build;
 using QuayBuilder.Logging;
 using QuayBuilder.Protocol;
@@ -22,6 +23,7 @@ internal sealed partial class ManagerSession
     private readonly ILogger _logger;
     private readonly string _server;
     private readonly TimeSpan _retryFor;
+    private readonly Lazy<ResiliencePipeline> _retries;
     private int _phaseSequence;
 
     public ManagerSession(BuildManager.BuildManagerClient client, string server, TimeSpan retryFor, SecretMasker masker, ILogger logger)
@@ -31,6 +33,10 @@ internal sealed partial class ManagerSession
         _retryFor = retryFor;
         _masker = masker;
         _logger = logger;
+        _retries = new(() => Backoff.ManagerCalls(
+            retryFor,
+            IsRetryable,
+            (method, attempt, failure, delay) => LogRetrying(_logger, method, attempt, ((RpcException)failure).StatusCode, delay.TotalMilliseconds)));
     }
 
     public BuildManager.BuildManagerClient Client => _client;
@@ -135,47 +141,41 @@ internal sealed partial class ManagerSession
     private static DateTime Deadline() => DateTime.UtcNow + CallTimeout;
 
     /// <summary>
-    /// Runs one call. Transient statuses are retried with backoff for the retry window; every
-    /// other answer becomes a <see cref="BuildFailure"/> through <see cref="ManagerCallFailure"/>;
-    /// our own cancellation stays an <see cref="OperationCanceledException"/>. Nothing else leaves.
+    /// Runs one call. Transient statuses are retried on <see cref="Backoff.ManagerCall"/> for the
+    /// retry window; every other answer becomes a <see cref="BuildFailure"/> through
+    /// <see cref="ManagerCallFailure"/>; our own cancellation stays an
+    /// <see cref="OperationCanceledException"/>. Nothing else leaves.
     /// </summary>
     private async Task<T> RetryTransientAsync<T>(string method, Func<CancellationToken, Task<T>> call, FailureKind kind, CancellationToken cancellationToken)
     {
-        var started = DateTime.UtcNow;
-        var delay = TimeSpan.FromMilliseconds(250);
-        for (int attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                return await call(cancellationToken).ConfigureAwait(false);
-            }
-            catch (RpcException e) when (cancellationToken.IsCancellationRequested)
-            {
-                throw new OperationCanceledException($"{method} was cancelled.", e, cancellationToken);
-            }
-            catch (RpcException e) when (FindTlsFailure(e) is { } tls)
-            {
-                throw new BuildFailure(kind,
-                    $"The TLS handshake with the build manager at {_server} failed ({tls.Message}{(tls.InnerException is null ? string.Empty : ": " + tls.InnerException.Message)}). " +
-                    $"The worker trusts {TlsHint ?? "no CA (plaintext)"}: set TLS_CERT_PATH to the CA certificate that signed the manager's certificate, or INSECURE=true if the manager serves plaintext.", e);
-            }
-            catch (RpcException e) when (IsTransient(e))
-            {
-                if (DateTime.UtcNow - started + delay > _retryFor)
-                {
-                    throw ManagerCallFailure.Classify(method, e, _server, _masker, _retryFor);
-                }
-
-                LogRetrying(_logger, method, attempt, e.StatusCode, delay.TotalMilliseconds);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
-            }
-            catch (RpcException e)
-            {
-                throw ManagerCallFailure.Classify(method, e, _server, _masker);
-            }
+            return await Backoff.ExecuteAsync(() => _retries.Value, method, call, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException e) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException($"{method} was cancelled.", e, cancellationToken);
+        }
+        catch (RpcException e) when (FindTlsFailure(e) is { } tls)
+        {
+            throw new BuildFailure(kind,
+                $"The TLS handshake with the build manager at {_server} failed ({tls.Message}{(tls.InnerException is null ? string.Empty : ": " + tls.InnerException.Message)}). " +
+                $"The worker trusts {TlsHint ?? "no CA (plaintext)"}: set TLS_CERT_PATH to the CA certificate that signed the manager's certificate, or INSECURE=true if the manager serves plaintext.", e);
+        }
+        catch (RpcException e) when (IsTransient(e))
+        {
+            // Still failing when the next try would start after the window.
+            throw ManagerCallFailure.Classify(method, e, _server, _masker, _retryFor);
+        }
+        catch (RpcException e)
+        {
+            throw ManagerCallFailure.Classify(method, e, _server, _masker);
         }
     }
+
+    /// <summary>Worth another try: a transient status, and no TLS failure (which fails the same way every time).</summary>
+    private static bool IsRetryable(Exception failure) =>
+        failure is RpcException e && FindTlsFailure(e) is null && IsTransient(e);
 
     /// <summary>Quay's wire enum ends at ERROR: there is no INTERNAL_ERROR to send (docs/adr/0007-final-phase.md).</summary>
     private static Phase ToWire(BuildPhase phase) => phase switch

@@ -48,7 +48,7 @@ public sealed class BuildJobTests : IDisposable
         {
             WorkRoot = WorkRoot,
             PhaseFlushTimeout = TimeSpan.FromSeconds(5),
-            RetryPolicy = new RetryPolicy { InitialDelay = TimeSpan.FromMilliseconds(5) },
+            RetryPolicy = Backoff.RegistryTransfer with { InitialDelay = TimeSpan.FromMilliseconds(5) },
         };
         var job = new BuildJob(spec, Reporter, _ => Task.FromResult<IContainerRuntime>(Runtime), options, new NoServiceNotifier(), NullLogger.Instance);
         using var owned = abort is null ? new JobAbort() : null;

@@ -97,6 +97,22 @@ public sealed class ManagerSessionTests
     }
 
     [Fact]
+    public async Task Ping_WhenManagerStaysUnavailable_GivesUpWithinTheRetryWindowAndSaysForHowLong()
+    {
+        await using var context = await ManagerTestContext.StartAsync(register: false, retryFor: TimeSpan.FromSeconds(1));
+        context.Manager.InjectFault("Ping", StatusCode.Unavailable, detail: "manager restarting");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var failure = await Assert.ThrowsAsync<BuildFailure>(() => context.Session.PingAsync(CancellationToken.None));
+
+        // Tries at 0, 0.25 and 0.75 s on Backoff.ManagerCall; the next would start past the window.
+        Assert.Equal(FailureKind.Registration, failure.Kind);
+        Assert.Contains("did not answer Ping for 1 s (Unavailable: manager restarting)", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(3, context.Manager.Pings);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(700), TimeSpan.FromSeconds(1.5));
+    }
+
+    [Fact]
     public async Task SetPhase_AfterAFinalPhase_IsRefusedAndTheReporterSaysTheJobIsGone()
     {
         await using var context = await ManagerTestContext.StartAsync();
