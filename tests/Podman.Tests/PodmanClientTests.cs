@@ -207,7 +207,7 @@ public sealed partial class PodmanClientTests(PodmanFixture podman)
     {
         await using var client = new PodmanClient(podman.SocketPath);
         await client.PullAsync(podman.BaseImage, null, _ => { }, None);
-        var destination = $"127.0.0.1:{TestEnvironment.FreePort()}/qbtest/nowhere:v1";
+        var destination = $"127.0.0.1:{LoopbackPort.Free()}/qbtest/nowhere:v1";
 
         var e = await Assert.ThrowsAsync<PodmanException>(
             () => client.PushAsync(podman.BaseImage, destination, new RegistryAuth("user", "pw-not-in-message"), _ => { }, None));

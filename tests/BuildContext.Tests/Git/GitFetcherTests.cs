@@ -159,7 +159,7 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     public async Task FetchAsync_WhenPortIsClosed_ThrowsCloneErrorWithinConnectTimeout()
     {
         var log = new RecordingLog();
-        int closedPort = SshServerFixture.FreePort();
+        int closedPort = LoopbackPort.Free();
         GitOptions options = Options with { ConnectTimeout = TimeSpan.FromSeconds(5) };
         var clock = Stopwatch.StartNew();
 
@@ -175,7 +175,7 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     [Fact]
     public async Task FetchAsync_WhenServerNeverSpeaks_IdleTimeoutKillsSshAndSaysSo()
     {
-        using var silent = new SilentTcpServer();
+        await using var silent = new SilentTcpServer();
         var log = new RecordingLog();
         GitOptions options = Options with { IdleTimeout = TimeSpan.FromSeconds(2), ConnectTimeout = TimeSpan.FromSeconds(60) };
         var clock = Stopwatch.StartNew();
@@ -193,7 +193,7 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     [Fact]
     public async Task FetchAsync_WhenTotalTimeoutElapses_KillsGitAndSaysTotalTimeout()
     {
-        using var silent = new SilentTcpServer();
+        await using var silent = new SilentTcpServer();
         var log = new RecordingLog();
         GitOptions options = Options with { IdleTimeout = TimeSpan.FromSeconds(60), TotalTimeout = TimeSpan.FromSeconds(2), ConnectTimeout = TimeSpan.FromSeconds(60) };
         var clock = Stopwatch.StartNew();
@@ -210,7 +210,7 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     [Fact]
     public async Task FetchAsync_WhenServerNeverSendsBanner_ConnectTimeoutFires()
     {
-        using var silent = new SilentTcpServer();
+        await using var silent = new SilentTcpServer();
         var log = new RecordingLog();
         GitOptions options = Options with { IdleTimeout = TimeSpan.FromSeconds(60), ConnectTimeout = TimeSpan.FromSeconds(2) };
         var clock = Stopwatch.StartNew();
@@ -228,7 +228,7 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     [Fact]
     public async Task FetchAsync_WhenHttpsUrlCarriesToken_TokenAppearsNowhere()
     {
-        int closedPort = SshServerFixture.FreePort();
+        int closedPort = LoopbackPort.Free();
         var log = new RecordingLog();
         const string Token = "ghp_TopSecretToken0123456789";
 
@@ -245,7 +245,7 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     [Fact]
     public async Task FetchAsync_WhileConnecting_NoProcessArgumentCarriesTheKey()
     {
-        using var silent = new SilentTcpServer();
+        await using var silent = new SilentTcpServer();
         var log = new RecordingLog();
         using var cancellation = new CancellationTokenSource();
         Task<GitCommitInfo> fetch = Fetch(new GitSourceRequest($"ssh://root@127.0.0.1:{silent.Port}/repo.git", _server.NewerSha, _server.UserKey), Options, log, cancellation.Token);
@@ -300,7 +300,7 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     [Fact]
     public async Task FetchAsync_WhenCancelled_KillsGitAndDeletesKey()
     {
-        using var silent = new SilentTcpServer();
+        await using var silent = new SilentTcpServer();
         var log = new RecordingLog();
         using var cancellation = new CancellationTokenSource(TimeSpan.FromSeconds(1));
 

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
@@ -10,29 +9,25 @@ namespace QuayBuilder.BuildContext.Tests.Packages;
 /// A minimal HTTP/1.1 server on 127.0.0.1 (one request per connection) whose answers the
 /// test scripts byte by byte, so it can also stall, truncate or fail on purpose.
 /// </summary>
-internal sealed class LoopbackHttpServer : IAsyncDisposable
+internal sealed class LoopbackHttpServer : LoopbackServer
 {
-    private readonly TcpListener listener = new(IPAddress.Loopback, 0);
-    private readonly Func<int, Stream, CancellationToken, Task> respond;
-    private readonly X509Certificate2? certificate;
-    private readonly CancellationTokenSource stop = new();
-    private readonly Task acceptLoop;
-    private int requests;
+    private readonly Func<int, Stream, CancellationToken, Task> _respond;
+    private readonly X509Certificate2? _certificate;
+    private int _requests;
 
     /// <param name="respond">Writes the whole response for request number n (1-based) to the connection.</param>
     /// <param name="certificate">When given, the server speaks HTTPS with this certificate.</param>
     public LoopbackHttpServer(Func<int, Stream, CancellationToken, Task> respond, X509Certificate2? certificate = null)
     {
-        this.respond = respond;
-        this.certificate = certificate;
-        listener.Start();
-        acceptLoop = AcceptAsync();
+        _respond = respond;
+        _certificate = certificate;
+        StartAccepting();
     }
 
-    public int Requests => Volatile.Read(ref requests);
+    public int Requests => Volatile.Read(ref _requests);
 
     public Uri Url(string pathAndQuery = "/package?X-Amz-Signature=topsecretsignature") =>
-        new($"{(certificate is null ? "http" : "https")}://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}{pathAndQuery}");
+        new($"{(_certificate is null ? "http" : "https")}://127.0.0.1:{Port}{pathAndQuery}");
 
     public static LoopbackHttpServer Serving(byte[] body, string contentType = "application/octet-stream") =>
         new((_, stream, ct) => WriteResponseAsync(stream, 200, contentType, body, ct));
@@ -47,55 +42,22 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
         await stream.WriteAsync(body, ct);
     }
 
-    public async ValueTask DisposeAsync()
+    protected override async Task ServeAsync(Socket connection, CancellationToken cancellationToken)
     {
-        await stop.CancelAsync();
-        listener.Stop();
-        try
+        await using var network = new NetworkStream(connection, ownsSocket: false);
+        Stream stream = network;
+        if (_certificate is not null)
         {
-            await acceptLoop;
-        }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
+            // Not disposed, as before: the connection just closes, without a TLS close_notify.
+            var tls = new SslStream(network);
+            await tls.AuthenticateAsServerAsync(_certificate);
+            stream = tls;
         }
 
-        stop.Dispose();
-    }
-
-    private async Task AcceptAsync()
-    {
-        while (!stop.IsCancellationRequested)
-        {
-            var client = await listener.AcceptTcpClientAsync(stop.Token);
-            _ = ServeAsync(client);
-        }
-    }
-
-    private async Task ServeAsync(TcpClient client)
-    {
-        using (client)
-        {
-            try
-            {
-                Stream stream = client.GetStream();
-                if (certificate is not null)
-                {
-                    var tls = new SslStream(stream);
-                    await tls.AuthenticateAsServerAsync(certificate);
-                    stream = tls;
-                }
-
-                await ReadRequestHeadAsync(stream);
-                var n = Interlocked.Increment(ref requests);
-                await respond(n, stream, stop.Token);
-                client.Client.Shutdown(SocketShutdown.Send);
-            }
-            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException
-                                      or System.Security.Authentication.AuthenticationException)
-            {
-                // The client went away (it gave up, as some tests want it to).
-            }
-        }
+        await ReadRequestHeadAsync(stream);
+        var n = Interlocked.Increment(ref _requests);
+        await _respond(n, stream, cancellationToken);
+        connection.Shutdown(SocketShutdown.Send);
     }
 
     private static async Task ReadRequestHeadAsync(Stream stream)

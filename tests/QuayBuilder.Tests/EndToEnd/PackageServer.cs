@@ -12,7 +12,7 @@ internal sealed class PackageServer : IAsyncDisposable
 
     public PackageServer()
     {
-        Port = FreePort();
+        Port = LoopbackPort.Free();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
         _loop = Task.Run(ServeAsync);
@@ -44,13 +44,6 @@ internal sealed class PackageServer : IAsyncDisposable
         catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
         {
         }
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private async Task ServeAsync()

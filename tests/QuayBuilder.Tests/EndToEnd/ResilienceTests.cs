@@ -120,7 +120,7 @@ public sealed class ResilienceTests
     public async Task Worker_WhenTheRegistryIsDownDuringPush_RetriesThenFailsNamingTheRegistryAndTag()
     {
         await using var run = await RunWithDockerfileAsync("RUN echo built\n");
-        var closedPort = FreeLoopbackPort();
+        var closedPort = LoopbackPort.Free();
         run.Manager.Pack.Registry = $"127.0.0.1:{closedPort}";
 
         var result = await run.RunAsync();
@@ -208,12 +208,5 @@ public sealed class ResilienceTests
         {
             await ProcessRunner.RunAsync(script, ["down"], environment, TimeSpan.FromMinutes(1));
         }
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        probe.Start();
-        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

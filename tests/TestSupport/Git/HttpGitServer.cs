@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 
-namespace QuayBuilder.BuildContext.Tests.Git;
+namespace QuayBuilder.TestSupport;
 
 /// <summary>
 /// Git's smart HTTP protocol on loopback: an HttpListener that hands each request to
@@ -17,7 +17,7 @@ public sealed class HttpGitServer : IDisposable
     public HttpGitServer(string projectRoot)
     {
         _projectRoot = projectRoot;
-        Port = SshServerFixture.FreePort();
+        Port = LoopbackPort.Free();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
         _ = ServeAsync();
