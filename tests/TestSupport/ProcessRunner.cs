@@ -60,9 +60,10 @@ public static class ProcessRunner
         var watch = Stopwatch.StartNew();
         process.Start();
         process.StandardInput.Close();
+        // Before reading begins, so an outputLine callback can rely on what started recorded.
+        started?.Invoke(process);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        started?.Invoke(process);
         var limit = timeout ?? TimeSpan.FromMinutes(5);
         using var cts = new CancellationTokenSource(limit);
         try
