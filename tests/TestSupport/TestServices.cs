@@ -88,7 +88,8 @@ public sealed class TestServices
     private static async Task<string> ServicesScriptAsync(string verb, string state, int registryPort)
     {
         // flock: two test processes asking for the same state at once must not both start a service.
-        var result = await ProcessRunner.RunAsync("flock", [state + ".lock", RepositoryRoot.File("scripts", "services"), verb], new Dictionary<string, string?>
+        // --close: the services it starts must not inherit the lock and hold it for their lifetime.
+        var result = await ProcessRunner.RunAsync("flock", ["--close", state + ".lock", RepositoryRoot.File("scripts", "services"), verb], new Dictionary<string, string?>
         {
             ["QB_STATE"] = state,
             ["QB_REGISTRY_PORT"] = registryPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
