@@ -249,10 +249,7 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
         var log = new RecordingLog();
         using var cancellation = new CancellationTokenSource();
         Task<GitCommitInfo> fetch = Fetch(new GitSourceRequest($"ssh://root@127.0.0.1:{silent.Port}/repo.git", _server.NewerSha, _server.UserKey), Options, log, cancellation.Token);
-        for (int i = 0; i < 100 && silent.Accepted == 0; i++)
-        {
-            await Task.Delay(50);
-        }
+        await Eventually.TrueAsync(() => silent.Accepted > 0, TimeSpan.FromSeconds(5), "ssh to connect to the silent server");
 
         List<string> processes = ProcessesMentioning(Scratch);
         await cancellation.CancelAsync();
