@@ -5,14 +5,13 @@ namespace QuayBuilder.WorkerBench;
 /// <summary>Everything a benchmark needs: options, the real services, a package server, the report.</summary>
 internal sealed class BenchEnvironment : IAsyncDisposable
 {
-    private readonly IAsyncDisposable _packages;
+    private readonly PackageServer _packages = new();
 
     private BenchEnvironment(BenchOptions options, TestServices services, BenchReport report)
     {
         Options = options;
         Services = services;
         Report = report;
-        _packages = InternalAccess.NewPackageServer();
     }
 
     public BenchOptions Options { get; }
@@ -31,7 +30,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
     }
 
     /// <summary>Serves a build package over loopback HTTP; returns its (pre-signed-looking) URL.</summary>
-    public string AddPackage(string name, byte[] body) => InternalAccess.AddPackage(_packages, name, body, "application/octet-stream");
+    public string AddPackage(string name, byte[] body) => _packages.Add(name, body, "application/octet-stream");
 
     /// <summary>The binaries to compare: AOT always, JIT when published.</summary>
     public IEnumerable<(string Kind, string Binary)> Binaries()

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Grpc.Net.Client;
+using QuayBuilder.Cli;
 using QuayBuilder.Protocol;
 using QuayBuilder.Tests.Fakes;
 using QuayBuilder.Tests.Manager;
@@ -140,7 +141,7 @@ internal static class LogDeliveryBench
         var pack = await client.RegisterBuildJobAsync(new BuildJobArgs { RegisterJwt = server.Manager.RegistrationToken });
         var texts = Enumerable.Range(0, lines).Select(i => $"line {i}").ToArray();
         string? gone = null;
-        await using var stream = new LogStreamDriver(client, pack.JobJwt, InternalAccess.WorkerLogWindow, reason => gone = reason);
+        await using var stream = new LogStreamDriver(client, pack.JobJwt, WorkerCommand.LogWindow, reason => gone = reason);
         var watch = Stopwatch.StartNew();
         foreach (var text in texts)
         {
@@ -159,7 +160,7 @@ internal static class LogDeliveryBench
         }
 
         bench.Report.Add(new Figure("1", $"BuildLogStream, {lines:N0} lines, no delay", $"{rate:N0} lines/s", "≥ 20,000 lines/s", rate >= 20_000,
-            $"{BenchReport.Format(elapsed, "0.00")} s, window {InternalAccess.WorkerLogWindow}, {stream.StreamsOpened} stream(s)"));
+            $"{BenchReport.Format(elapsed, "0.00")} s, window {WorkerCommand.LogWindow}, {stream.StreamsOpened} stream(s)"));
     }
 
     /// <summary>
@@ -181,7 +182,7 @@ internal static class LogDeliveryBench
             }
         });
         string? gone = null;
-        await using var stream = new LogStreamDriver(client, pack.JobJwt, InternalAccess.WorkerLogWindow, reason => gone = reason);
+        await using var stream = new LogStreamDriver(client, pack.JobJwt, WorkerCommand.LogWindow, reason => gone = reason);
         var watch = Stopwatch.StartNew();
         stream.EnqueueStream(line, "building");
         bool delivered = await stream.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2));

@@ -79,7 +79,7 @@ internal static class OverheadBench
 
     private static async Task<IReadOnlyList<string>> TagsAsync(BenchEnvironment bench, string repository)
     {
-        using var probe = InternalAccess.NewRegistryProbe(bench.Services.Registry);
-        return await InternalAccess.RegistryTagsAsync(probe, repository);
+        using var probe = new RegistryProbe(bench.Services.Registry);
+        return await probe.TagsAsync(repository);
     }
 }

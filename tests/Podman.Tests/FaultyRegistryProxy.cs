@@ -8,22 +8,16 @@ namespace QuayBuilder.Podman.Tests;
 /// A loopback TCP proxy in front of a registry that, while <see cref="FailWith"/> is set,
 /// answers every request with that HTTP status instead of forwarding it.
 /// </summary>
-internal sealed class FaultyRegistryProxy : IAsyncDisposable
+internal sealed class FaultyRegistryProxy : LoopbackServer
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly IPEndPoint _upstream;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
     private int _failed;
 
     internal FaultyRegistryProxy(IPEndPoint upstream)
     {
         _upstream = upstream;
-        _listener.Start();
-        _loop = AcceptAsync();
+        StartAccepting();
     }
-
-    internal int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     /// <summary>e.g. "503 Service Unavailable"; null forwards everything.</summary>
     internal volatile string? FailWith;
@@ -32,65 +26,38 @@ internal sealed class FaultyRegistryProxy : IAsyncDisposable
 
     internal int FailedRequests => Volatile.Read(ref _failed);
 
-    public async ValueTask DisposeAsync()
+    protected override async Task ServeAsync(Socket connection, CancellationToken cancellationToken)
     {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        try
+        await using var stream = new NetworkStream(connection, ownsSocket: false);
+        if (FailWith is { } status)
         {
-            await _loop;
-        }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-        }
-
-        _stop.Dispose();
-    }
-
-    private async Task AcceptAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            _ = Task.Run(() => HandleAsync(client));
-        }
-    }
-
-    private async Task HandleAsync(TcpClient client)
-    {
-        using (client)
-        {
-            var stream = client.GetStream();
-            if (FailWith is { } status)
+            var buffer = new byte[8192];
+            var head = new StringBuilder();
+            while (!head.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
             {
-                var buffer = new byte[8192];
-                var head = new StringBuilder();
-                while (!head.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+                var n = await stream.ReadAsync(buffer, cancellationToken);
+                if (n == 0)
                 {
-                    var n = await stream.ReadAsync(buffer);
-                    if (n == 0)
-                    {
-                        return;
-                    }
-
-                    head.Append(Encoding.ASCII.GetString(buffer, 0, n));
+                    return;
                 }
 
-                Interlocked.Increment(ref _failed);
-                var retryAfter = RetryAfter is null ? string.Empty : $"Retry-After: {RetryAfter}\r\n";
-                await stream.WriteAsync(Encoding.ASCII.GetBytes(
-                    $"HTTP/1.1 {status}\r\n{retryAfter}Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"));
-                return;
+                head.Append(Encoding.ASCII.GetString(buffer, 0, n));
             }
 
-            using var upstream = new TcpClient();
-            await upstream.ConnectAsync(_upstream);
-            var upstreamStream = upstream.GetStream();
-            var up = stream.CopyToAsync(upstreamStream);
-            var down = upstreamStream.CopyToAsync(stream);
-            await Task.WhenAny(up, down);
-            client.Client.Shutdown(SocketShutdown.Both);
-            upstream.Client.Shutdown(SocketShutdown.Both);
+            Interlocked.Increment(ref _failed);
+            var retryAfter = RetryAfter is null ? string.Empty : $"Retry-After: {RetryAfter}\r\n";
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(
+                $"HTTP/1.1 {status}\r\n{retryAfter}Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"), cancellationToken);
+            return;
         }
+
+        using var upstream = new TcpClient();
+        await upstream.ConnectAsync(_upstream, cancellationToken);
+        var upstreamStream = upstream.GetStream();
+        var up = stream.CopyToAsync(upstreamStream, cancellationToken);
+        var down = upstreamStream.CopyToAsync(stream, cancellationToken);
+        await Task.WhenAny(up, down);
+        connection.Shutdown(SocketShutdown.Both);
+        upstream.Client.Shutdown(SocketShutdown.Both);
     }
 }

@@ -207,13 +207,22 @@ public sealed partial class PodmanClientTests(PodmanFixture podman)
     {
         await using var client = new PodmanClient(podman.SocketPath);
         await client.PullAsync(podman.BaseImage, null, _ => { }, None);
-        var destination = $"127.0.0.1:{TestEnvironment.FreePort()}/qbtest/nowhere:v1";
+        var destination = $"127.0.0.1:{LoopbackPort.Free()}/qbtest/nowhere:v1";
 
-        var e = await Assert.ThrowsAsync<PodmanException>(
-            () => client.PushAsync(podman.BaseImage, destination, new RegistryAuth("user", "pw-not-in-message"), _ => { }, None));
+        try
+        {
+            var e = await Assert.ThrowsAsync<PodmanException>(
+                () => client.PushAsync(podman.BaseImage, destination, new RegistryAuth("user", "pw-not-in-message"), _ => { }, None));
 
-        Assert.StartsWith($"Pushing {destination} failed", e.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("pw-not-in-message", e.ToString(), StringComparison.Ordinal);
+            Assert.StartsWith($"Pushing {destination} failed", e.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("pw-not-in-message", e.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            // The push tagged the base with the destination first. Left there, that second name
+            // turns a later "remove the base" on the run's shared service into a mere untag.
+            await client.RemoveImageAsync(destination, None);
+        }
     }
 
     [Fact]

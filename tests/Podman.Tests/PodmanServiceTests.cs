@@ -94,8 +94,7 @@ public sealed class PodmanServiceTests(PodmanFixture podman, Xunit.Abstractions.
                 },
                 cts.Token);
             await started.Task.WaitAsync(TimeSpan.FromSeconds(90));
-            await Task.Delay(TimeSpan.FromSeconds(2));
-            Assert.NotEmpty(SleepProcesses(marker));
+            await Eventually.TrueAsync(() => SleepProcesses(marker).Count > 0, TimeSpan.FromSeconds(10), $"the RUN step's sleep {marker}");
 
             // What the worker does on abort: cancel the request, then stop the service it started.
             var watch = Stopwatch.StartNew();

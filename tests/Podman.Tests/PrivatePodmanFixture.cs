@@ -45,9 +45,9 @@ public sealed class PrivatePodmanFixture : IAsyncLifetime
         await _shared.InitializeAsync();
         Directory.CreateDirectory(_dir);
 
-        var authPort = TestEnvironment.FreePort();
+        var authPort = LoopbackPort.Free();
         AuthRegistry = $"127.0.0.1:{authPort}";
-        var htpasswd = await Command.RunCheckedAsync("htpasswd", ["-Bbn", Username, Password]);
+        var htpasswd = await ProcessRunner.RunCheckedAsync("htpasswd", ["-Bbn", Username, Password]);
         await File.WriteAllTextAsync(Path.Combine(_dir, "htpasswd"), htpasswd.Trim() + "\n");
         var config = Path.Combine(_dir, "registry.yml");
         await File.WriteAllTextAsync(config, $"""

@@ -41,6 +41,6 @@ internal static class PrivateServiceConfig
     internal static async Task DeleteAsync(string dir)
     {
         // vfs layers may hold read-only directories that Directory.Delete trips over.
-        await Command.RunAsync("rm", ["-rf", dir]);
+        await ProcessRunner.RunAsync("rm", ["-rf", dir]);
     }
 }

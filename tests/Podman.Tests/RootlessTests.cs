@@ -40,8 +40,8 @@ public sealed class RootlessTests(PodmanFixture podman) : IAsyncLifetime
         var xdg = Path.Combine(_dir, "xdg");
         Directory.CreateDirectory(xdg);
         var options = PrivateServiceConfig.Write(_dir, [podman.Registry]);
-        await Command.RunCheckedAsync("chown", ["-R", $"{User}:{User}", _dir]);
-        await Command.RunCheckedAsync("chmod", ["0700", xdg]);
+        await ProcessRunner.RunCheckedAsync("chown", ["-R", $"{User}:{User}", _dir]);
+        await ProcessRunner.RunCheckedAsync("chmod", ["0700", xdg]);
         options = options with
         {
             CommandPrefix =
@@ -79,16 +79,16 @@ public sealed class RootlessTests(PodmanFixture podman) : IAsyncLifetime
     /// <summary>Creates the unprivileged user with subordinate id ranges if this machine lacks it (needs root).</summary>
     private static async Task EnsureUserAsync()
     {
-        var (code, _) = await Command.RunAsync("id", ["-u", User]);
+        var code = (await ProcessRunner.RunAsync("id", ["-u", User])).ExitCode;
         if (code != 0)
         {
-            await Command.RunCheckedAsync("useradd", ["-m", User]);
+            await ProcessRunner.RunCheckedAsync("useradd", ["-m", User]);
         }
 
         var subuid = File.Exists("/etc/subuid") ? await File.ReadAllTextAsync("/etc/subuid") : string.Empty;
         if (!subuid.Contains($"{User}:", StringComparison.Ordinal))
         {
-            await Command.RunCheckedAsync("usermod", ["--add-subuids", "200000-265535", "--add-subgids", "200000-265535", User]);
+            await ProcessRunner.RunCheckedAsync("usermod", ["--add-subuids", "200000-265535", "--add-subgids", "200000-265535", User]);
         }
     }
 }

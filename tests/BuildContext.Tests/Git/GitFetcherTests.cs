@@ -159,7 +159,7 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     public async Task FetchAsync_WhenPortIsClosed_ThrowsCloneErrorWithinConnectTimeout()
     {
         var log = new RecordingLog();
-        int closedPort = SshServerFixture.FreePort();
+        int closedPort = LoopbackPort.Free();
         GitOptions options = Options with { ConnectTimeout = TimeSpan.FromSeconds(5) };
         var clock = Stopwatch.StartNew();
 
@@ -175,7 +175,7 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     [Fact]
     public async Task FetchAsync_WhenServerNeverSpeaks_IdleTimeoutKillsSshAndSaysSo()
     {
-        using var silent = new SilentTcpServer();
+        await using var silent = new SilentTcpServer();
         var log = new RecordingLog();
         GitOptions options = Options with { IdleTimeout = TimeSpan.FromSeconds(2), ConnectTimeout = TimeSpan.FromSeconds(60) };
         var clock = Stopwatch.StartNew();
@@ -193,7 +193,7 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     [Fact]
     public async Task FetchAsync_WhenTotalTimeoutElapses_KillsGitAndSaysTotalTimeout()
     {
-        using var silent = new SilentTcpServer();
+        await using var silent = new SilentTcpServer();
         var log = new RecordingLog();
         GitOptions options = Options with { IdleTimeout = TimeSpan.FromSeconds(60), TotalTimeout = TimeSpan.FromSeconds(2), ConnectTimeout = TimeSpan.FromSeconds(60) };
         var clock = Stopwatch.StartNew();
@@ -210,7 +210,7 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     [Fact]
     public async Task FetchAsync_WhenServerNeverSendsBanner_ConnectTimeoutFires()
     {
-        using var silent = new SilentTcpServer();
+        await using var silent = new SilentTcpServer();
         var log = new RecordingLog();
         GitOptions options = Options with { IdleTimeout = TimeSpan.FromSeconds(60), ConnectTimeout = TimeSpan.FromSeconds(2) };
         var clock = Stopwatch.StartNew();
@@ -228,7 +228,7 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     [Fact]
     public async Task FetchAsync_WhenHttpsUrlCarriesToken_TokenAppearsNowhere()
     {
-        int closedPort = SshServerFixture.FreePort();
+        int closedPort = LoopbackPort.Free();
         var log = new RecordingLog();
         const string token = "ghp_TopSecretToken0123456789";
 
@@ -245,14 +245,11 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     [Fact]
     public async Task FetchAsync_WhileConnecting_NoProcessArgumentCarriesTheKey()
     {
-        using var silent = new SilentTcpServer();
+        await using var silent = new SilentTcpServer();
         var log = new RecordingLog();
         using var cancellation = new CancellationTokenSource();
         Task<GitCommitInfo> fetch = Fetch(new GitSourceRequest($"ssh://root@127.0.0.1:{silent.Port}/repo.git", _server.NewerSha, _server.UserKey), Options, log, cancellation.Token);
-        for (int i = 0; i < 100 && silent.Accepted == 0; i++)
-        {
-            await Task.Delay(50);
-        }
+        await Eventually.TrueAsync(() => silent.Accepted > 0, TimeSpan.FromSeconds(5), "ssh to connect to the silent server");
 
         List<string> processes = ProcessesMentioning(Scratch);
         await cancellation.CancelAsync();
@@ -300,7 +297,7 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     [Fact]
     public async Task FetchAsync_WhenCancelled_KillsGitAndDeletesKey()
     {
-        using var silent = new SilentTcpServer();
+        await using var silent = new SilentTcpServer();
         var log = new RecordingLog();
         using var cancellation = new CancellationTokenSource(TimeSpan.FromSeconds(1));
 

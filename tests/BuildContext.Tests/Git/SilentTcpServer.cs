@@ -1,67 +1,23 @@
-using System.Net;
 using System.Net.Sockets;
 
 namespace QuayBuilder.BuildContext.Tests.Git;
 
 /// <summary>Accepts TCP connections on loopback and never sends a byte: a hung Git server.</summary>
-internal sealed class SilentTcpServer : IDisposable
+internal sealed class SilentTcpServer : LoopbackServer
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly List<TcpClient> _clients = [];
-    private readonly CancellationTokenSource _stop = new();
+    private int _accepted;
 
     public SilentTcpServer()
     {
-        _listener.Start();
-        _ = AcceptAsync();
+        StartAccepting();
     }
 
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+    public int Accepted => Volatile.Read(ref _accepted);
 
-    public int Accepted
+    protected override async Task ServeAsync(Socket connection, CancellationToken cancellationToken)
     {
-        get
-        {
-            lock (_clients)
-            {
-                return _clients.Count;
-            }
-        }
-    }
-
-    public void Dispose()
-    {
-        _stop.Cancel();
-        _listener.Stop();
-        lock (_clients)
-        {
-            _clients.ForEach(c => c.Dispose());
-        }
-
-        _stop.Dispose();
-    }
-
-    private async Task AcceptAsync()
-    {
-        try
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                TcpClient client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                lock (_clients)
-                {
-                    _clients.Add(client);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (SocketException)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
-        }
+        Interlocked.Increment(ref _accepted);
+        // Hold the connection open, silent, until the server is disposed.
+        await Task.Delay(Timeout.Infinite, cancellationToken);
     }
 }

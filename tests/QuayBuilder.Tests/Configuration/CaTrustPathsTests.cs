@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Polly.Retry;
 using QuayBuilder.Build;
 using QuayBuilder.BuildContext;
-using QuayBuilder.BuildContext.Tests.Packages;
 using QuayBuilder.Configuration;
 using QuayBuilder.Logging;
 using QuayBuilder.Manager;

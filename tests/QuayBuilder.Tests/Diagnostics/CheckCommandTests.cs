@@ -77,7 +77,7 @@ public sealed class CheckCommandTests(ITestOutputHelper log) : IDisposable
 
         var (status, lines) = await RunAsync(new()
         {
-            ["SERVER"] = $"127.0.0.1:{ClosedPort()}",
+            ["SERVER"] = $"127.0.0.1:{LoopbackPort.Free()}",
             ["TOKEN"] = token,
             ["SSL_CERT_FILE"] = garbage,
             ["DOCKER_HOST"] = "unix://" + missingSocket,
@@ -240,13 +240,6 @@ public sealed class CheckCommandTests(ITestOutputHelper log) : IDisposable
     private static string Name(string line) => line[5..14].TrimEnd();
 
     private static string Line(List<string> lines, string name) => Assert.Single(lines, line => Name(line) == name);
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static string Jwt(DateTimeOffset? expires)
     {

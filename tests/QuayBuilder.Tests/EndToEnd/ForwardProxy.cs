@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace QuayBuilder.Tests.EndToEnd;
@@ -15,19 +13,17 @@ internal sealed class ForwardProxy : IAsyncDisposable
     public const string OriginAnswer = "answered-through-the-proxy";
 
     private readonly Process _proxy;
-    private readonly TcpListener _origin;
-    private readonly Task _serving;
-    private readonly CancellationTokenSource _stop = new();
+    private readonly ProxyOrigin _origin;
     private readonly StringBuilder _log = new();
+    private readonly TaskCompletionSource _accepting = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly DirectoryInfo _dir;
 
-    private ForwardProxy(Process proxy, TcpListener origin, DirectoryInfo dir, int port)
+    private ForwardProxy(Process proxy, ProxyOrigin origin, DirectoryInfo dir, int port)
     {
         _proxy = proxy;
         _origin = origin;
         _dir = dir;
         Port = port;
-        _serving = ServeAsync();
     }
 
     public int Port { get; }
@@ -36,7 +32,7 @@ internal sealed class ForwardProxy : IAsyncDisposable
     public string Url => $"http://127.0.0.1:{Port}";
 
     /// <summary>A URL on the origin; fetching it prints <see cref="OriginAnswer"/>.</summary>
-    public string OriginUrl(string path) => $"http://127.0.0.2:{((IPEndPoint)_origin.LocalEndpoint).Port}/{path}";
+    public string OriginUrl(string path) => $"http://127.0.0.2:{_origin.Port}/{path}";
 
     public string Log
     {
@@ -52,11 +48,10 @@ internal sealed class ForwardProxy : IAsyncDisposable
     public static async Task<ForwardProxy> StartAsync()
     {
         var dir = Directory.CreateTempSubdirectory("qb-tinyproxy-");
-        var port = PrivateCaRegistry.FreePort();
+        var port = LoopbackPort.Free();
         var config = Path.Join(dir.FullName, "tinyproxy.conf");
         await File.WriteAllTextAsync(config, $"Port {port}\nListen 127.0.0.1\nTimeout 30\nLogLevel Info\nMaxClients 20\nAllow 127.0.0.1\n");
-        var origin = new TcpListener(IPAddress.Parse("127.0.0.2"), 0);
-        origin.Start();
+        var origin = new ProxyOrigin();
         var proxy = Process.Start(new ProcessStartInfo("tinyproxy")
         {
             ArgumentList = { "-d", "-c", config },
@@ -68,16 +63,15 @@ internal sealed class ForwardProxy : IAsyncDisposable
         proxy.ErrorDataReceived += (_, e) => created.Append(e.Data);
         proxy.BeginOutputReadLine();
         proxy.BeginErrorReadLine();
-        for (var i = 0; i < 100 && !created.Log.Contains("Accepting connections", StringComparison.Ordinal); i++)
+        try
         {
-            await Task.Delay(100);
+            await created._accepting.Task.WaitAsync(TimeSpan.FromSeconds(10));
         }
-
-        if (!created.Log.Contains("Accepting connections", StringComparison.Ordinal))
+        catch (TimeoutException)
         {
             var log = created.Log;
             await created.DisposeAsync();
-            throw new InvalidOperationException($"tinyproxy did not start on {port}: {log}");
+            throw new InvalidOperationException($"tinyproxy did not start on {port} within 10 s: {log}");
         }
 
         return created;
@@ -85,16 +79,7 @@ internal sealed class ForwardProxy : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        _origin.Stop();
-        try
-        {
-            await _serving;
-        }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-        }
-
+        await _origin.DisposeAsync();
         if (!_proxy.HasExited)
         {
             _proxy.Kill();
@@ -102,7 +87,6 @@ internal sealed class ForwardProxy : IAsyncDisposable
         }
 
         _proxy.Dispose();
-        _stop.Dispose();
         _dir.Delete(recursive: true);
     }
 
@@ -114,19 +98,11 @@ internal sealed class ForwardProxy : IAsyncDisposable
             {
                 _log.AppendLine(line);
             }
-        }
-    }
 
-    private async Task ServeAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            using var client = await _origin.AcceptTcpClientAsync(_stop.Token);
-            await using var stream = client.GetStream();
-            var buffer = new byte[4096];
-            _ = await stream.ReadAsync(buffer, _stop.Token);
-            var body = OriginAnswer + "\n";
-            await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}"), _stop.Token);
+            if (line.Contains("Accepting connections", StringComparison.Ordinal))
+            {
+                _accepting.TrySetResult();
+            }
         }
     }
 }

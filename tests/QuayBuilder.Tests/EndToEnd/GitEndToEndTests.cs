@@ -1,4 +1,3 @@
-using QuayBuilder.BuildContext.Tests.Git;
 using QuayBuilder.Protocol;
 
 namespace QuayBuilder.Tests.EndToEnd;

@@ -61,7 +61,7 @@ public sealed class ImageTests : IDisposable
             {
                 _ = Task.Run(async () =>
                 {
-                    await Task.Delay(2000);
+                    await run.Manager.WaitForLogLineAsync("long-step\n");
                     // What Kubernetes does to a deleted Job's pod: SIGTERM to PID 1, SIGKILL after the grace period.
                     stopped.SetResult(await ProcessRunner.RunAsync("podman", ["stop", "--time", "40", run.Name]));
                 });

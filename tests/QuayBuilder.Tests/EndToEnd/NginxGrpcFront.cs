@@ -53,7 +53,7 @@ internal sealed class NginxGrpcFront : IAsyncDisposable
             throw new InvalidOperationException($"openssl could not make a certificate: {openssl}");
         }
 
-        int port = FreePort();
+        int port = LoopbackPort.Free();
         var readTimeout = grpcReadTimeout is { } t ? $"grpc_read_timeout {t.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s;" : "# grpc_read_timeout: nginx's default, 60 s";
         var user = Environment.UserName == "root" ? "user root;" : string.Empty;
         File.WriteAllText(Path.Join(directory, "nginx.conf"), $$"""
@@ -146,12 +146,5 @@ internal sealed class NginxGrpcFront : IAsyncDisposable
         catch (IOException)
         {
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,24 +1,16 @@
 using System.Net;
-using System.Net.Sockets;
 
 namespace QuayBuilder.Tests.EndToEnd;
 
 /// <summary>Serves build packages over loopback HTTP, as a pre-signed storage URL would.</summary>
-internal sealed class PackageServer : IAsyncDisposable
+internal sealed class PackageServer : LoopbackHttpListener
 {
-    private readonly HttpListener _listener = new();
     private readonly Dictionary<string, (byte[] Body, string ContentType)> _files = new(StringComparer.Ordinal);
-    private readonly Task _loop;
 
     public PackageServer()
     {
-        Port = FreePort();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Start();
-        _loop = Task.Run(ServeAsync);
+        StartServing();
     }
-
-    public int Port { get; }
 
     public int Requests;
 
@@ -33,58 +25,25 @@ internal sealed class PackageServer : IAsyncDisposable
         return $"http://127.0.0.1:{Port}/{name}?X-Amz-Signature=presigned-SECRET-{Guid.NewGuid():N}";
     }
 
-    public async ValueTask DisposeAsync()
+    protected override async Task HandleAsync(HttpListenerContext context)
     {
-        _listener.Stop();
-        _listener.Close();
-        try
+        Interlocked.Increment(ref Requests);
+        (byte[] Body, string ContentType) file;
+        bool found;
+        lock (_files)
         {
-            await _loop;
+            found = _files.TryGetValue(context.Request.Url!.AbsolutePath, out file);
         }
-        catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
+
+        using var response = context.Response;
+        if (!found)
         {
+            response.StatusCode = 404;
+            return;
         }
-    }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            Interlocked.Increment(ref Requests);
-            (byte[] Body, string ContentType) file;
-            bool found;
-            lock (_files)
-            {
-                found = _files.TryGetValue(context.Request.Url!.AbsolutePath, out file);
-            }
-
-            using var response = context.Response;
-            if (!found)
-            {
-                response.StatusCode = 404;
-                continue;
-            }
-
-            response.ContentType = file.ContentType;
-            response.ContentLength64 = file.Body.Length;
-            await response.OutputStream.WriteAsync(file.Body);
-        }
+        response.ContentType = file.ContentType;
+        response.ContentLength64 = file.Body.Length;
+        await response.OutputStream.WriteAsync(file.Body);
     }
 }

@@ -69,7 +69,7 @@ internal sealed class PrivateCaRegistry : IAsyncDisposable
         await OpenSslAsync(dir, ["x509", "-req", "-in", P("server.csr"), "-CA", P("ca.crt"), "-CAkey", P("ca.key"), "-CAcreateserial",
             "-out", P("server.crt"), "-days", "2", "-extfile", P("server.ext")]);
 
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var address = $"127.0.0.1:{port}";
         await File.WriteAllTextAsync(P("registry.yml"), $"""
             version: 0.1
@@ -199,12 +199,5 @@ internal sealed class PrivateCaRegistry : IAsyncDisposable
         {
             throw new InvalidOperationException($"openssl {arguments[0]} failed in {dir.FullName}: {result}");
         }
-    }
-
-    internal static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
-using QuayBuilder.BuildContext.Tests.Git;
 using QuayBuilder.Protocol;
 
 namespace QuayBuilder.Tests.EndToEnd;

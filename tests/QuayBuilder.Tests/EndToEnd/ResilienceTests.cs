@@ -7,6 +7,9 @@ namespace QuayBuilder.Tests.EndToEnd;
 [Collection(EndToEndCollection.Name)]
 public sealed class ResilienceTests
 {
+    /// <summary>How long the manager stays down: the fault itself, not a wait for anything.</summary>
+    private static readonly TimeSpan ManagerOutage = TimeSpan.FromSeconds(2);
+
     private static async Task<WorkerRun> RunWithDockerfileAsync(string dockerfileBody, string[]? tags = null)
     {
         var services = await TestServices.GetAsync();
@@ -53,9 +56,10 @@ public sealed class ResilienceTests
             {
                 _ = Task.Run(async () =>
                 {
-                    await Task.Delay(1500);
+                    // Mid-RUN: the step has printed its first line and sleeps.
+                    await run.Manager.WaitForLogLineAsync("before-restart\n");
                     await run.Server.StopAsync();
-                    await Task.Delay(2000);
+                    await Task.Delay(ManagerOutage);
                     await run.Server.RestartAsync();
                     restarted.TrySetResult();
                 });
@@ -120,7 +124,7 @@ public sealed class ResilienceTests
     public async Task Worker_WhenTheRegistryIsDownDuringPush_RetriesThenFailsNamingTheRegistryAndTag()
     {
         await using var run = await RunWithDockerfileAsync("RUN echo built\n");
-        var closedPort = FreeLoopbackPort();
+        var closedPort = LoopbackPort.Free();
         run.Manager.Pack.Registry = $"127.0.0.1:{closedPort}";
 
         var result = await run.RunAsync();
@@ -145,7 +149,7 @@ public sealed class ResilienceTests
             {
                 _ = Task.Run(async () =>
                 {
-                    await Task.Delay(1500);
+                    await run.Manager.WaitForLogLineAsync("long-step\n");
                     Process.Start("kill", ["-TERM", worker!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]).WaitForExit();
                 });
             }
@@ -165,16 +169,15 @@ public sealed class ResilienceTests
     [Fact]
     public async Task Worker_WhenPodmanDiesMidBuild_ReportsWhatDiedSendsNoFinalPhaseAndExitsWithinTenSeconds()
     {
-        // A private service: this test kills it.
-        var environment = new Dictionary<string, string?> { ["QB_STATE"] = "/tmp/qb-test-dying", ["QB_REGISTRY_PORT"] = "5003" };
-        var script = Path.Combine(RepositoryRoot.Path, "scripts", "services");
-        var up = await ProcessRunner.RunAsync(script, ["up"], environment, TimeSpan.FromMinutes(3));
-        Assert.True(up.ExitCode == 0, up.ToString());
+        // A private service of this test's own (it kills it), at a path and port no one else uses.
+        var state = $"/tmp/qb-test-dying-{Guid.NewGuid().ToString("N")[..8]}";
+        var port = LoopbackPort.Free();
+        var dying = await TestServices.StartPrivateAsync(state, port);
         try
         {
-            var package = BuildPackages.TarGz(new Dictionary<string, string> { ["Dockerfile"] = "FROM 127.0.0.1:5003/library/busybox:latest\nRUN echo long-step && sleep 120\n" });
+            var package = BuildPackages.TarGz(new Dictionary<string, string> { ["Dockerfile"] = $"FROM {dying.BaseImage}\nRUN echo long-step && sleep 120\n" });
             await using var run = await WorkerRun.CreateAsync(p => p.Add("build.tar.gz", package));
-            run.Environment["DOCKER_HOST"] = "unix:///tmp/qb-test-dying/podman.sock";
+            run.Environment["DOCKER_HOST"] = $"unix://{dying.PodmanSocket}";
             var killedAt = new TaskCompletionSource<DateTime>();
             run.Manager.OnPhase = phase =>
             {
@@ -182,8 +185,8 @@ public sealed class ResilienceTests
                 {
                     _ = Task.Run(async () =>
                     {
-                        await Task.Delay(2000);
-                        var pid = File.ReadAllText("/tmp/qb-test-dying/podman.pid").Trim();
+                        await run.Manager.WaitForLogLineAsync("long-step\n");
+                        var pid = File.ReadAllText(Path.Combine(state, "podman.pid")).Trim();
                         Process.Start("kill", ["-KILL", pid]).WaitForExit();
                         killedAt.TrySetResult(DateTime.UtcNow);
                     });
@@ -206,14 +209,9 @@ public sealed class ResilienceTests
         }
         finally
         {
-            await ProcessRunner.RunAsync(script, ["down"], environment, TimeSpan.FromMinutes(1));
+            await TestServices.StopPrivateAsync(state, port);
+            // vfs layers may hold read-only directories that Directory.Delete trips over.
+            await ProcessRunner.RunAsync("rm", ["-rf", state, state + ".lock"]);
         }
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        probe.Start();
-        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

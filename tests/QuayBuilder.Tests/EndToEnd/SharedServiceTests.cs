@@ -16,7 +16,8 @@ public sealed class SharedServiceTests
         await PodmanImages.RemoveAsync(services.PodmanSocket, services.BaseImage);
         bool baseWasThere = await PodmanImages.ExistsAsync(services.PodmanSocket, services.BaseImage);
         var quick = BuildPackages.TarGz(new Dictionary<string, string> { ["Dockerfile"] = $"FROM {services.BaseImage}\nRUN echo quick-{Guid.NewGuid():N}\n" });
-        var slow = BuildPackages.TarGz(new Dictionary<string, string> { ["Dockerfile"] = $"FROM {services.BaseImage}\nRUN echo slow-start-{Guid.NewGuid():N} && sleep 6 && echo slow-done\n" });
+        var slowStart = $"slow-start-{Guid.NewGuid():N}";
+        var slow = BuildPackages.TarGz(new Dictionary<string, string> { ["Dockerfile"] = $"FROM {services.BaseImage}\nRUN echo {slowStart} && sleep 6 && echo slow-done\n" });
         await using var first = await WorkerRun.CreateAsync(p => p.Add("quick.tar.gz", quick));
         await using var second = await WorkerRun.CreateAsync(p => p.Add("slow.tar.gz", slow));
 
@@ -36,7 +37,8 @@ public sealed class SharedServiceTests
         {
             if (phase == Phase.Building)
             {
-                _ = Task.Delay(2500).ContinueWith(_ => secondRunning.TrySetResult(), TaskScheduler.Default);
+                // The RUN step has printed its first line: it runs on the base now.
+                _ = second.Manager.WaitForLogLineAsync(slowStart + "\n").ContinueWith(_ => secondRunning.TrySetResult(), TaskScheduler.Default);
             }
         };
 

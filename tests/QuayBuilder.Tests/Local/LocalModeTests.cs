@@ -157,14 +157,19 @@ public sealed class LocalModeTests
         var binary = await WorkerBinary.GetAsync();
         var interrupted = new TaskCompletionSource();
 
+        Process? worker = null;
         var result = await ProcessRunner.RunAsync(binary, ["local", source, "--repository", "localtest/sigint"], run.Environment(), TimeSpan.FromMinutes(2), clearEnvironment: true,
-            started: process => _ = Task.Run(async () =>
+            started: process => worker = process,
+            outputLine: line =>
             {
-                await Task.Delay(TimeSpan.FromSeconds(6));
-                using var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-                await kill.WaitForExitAsync();
-                interrupted.SetResult();
-            }));
+                // The RUN step's own output (not its "RUN echo ..." header): the build is mid-step.
+                if (line.Contains("slow-step-started", StringComparison.Ordinal) && !line.Contains("echo", StringComparison.Ordinal) && !interrupted.Task.IsCompleted)
+                {
+                    using var kill = Process.Start("kill", ["-INT", worker!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                    kill.WaitForExit();
+                    interrupted.TrySetResult();
+                }
+            });
 
         Assert.True(interrupted.Task.IsCompleted, "the build finished before it could be interrupted: " + result);
         Assert.Equal(6, result.ExitCode);

@@ -8,6 +8,9 @@ namespace QuayBuilder.Tests.Manager;
 
 public sealed class ManagerSessionTests
 {
+    /// <summary>How long the manager stays down: the fault itself, not a wait for anything.</summary>
+    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(1);
+
     [Fact]
     public async Task Register_WhenTokenIsValid_ReturnsTheBuildPackAndMasksItsSecrets()
     {
@@ -80,10 +83,23 @@ public sealed class ManagerSessionTests
     public async Task SetPhase_WhenCancelledByTheWorker_IsAnOperationCanceledExceptionNotAManagerFailure()
     {
         await using var context = await ManagerTestContext.StartAsync();
-        context.Manager.OnPhase = _ => Thread.Sleep(500);
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        // The manager holds the call until the worker has cancelled it.
+        using var cancel = new CancellationTokenSource();
+        using var release = new ManualResetEventSlim();
+        context.Manager.OnPhase = _ =>
+        {
+            cancel.Cancel();
+            release.Wait(TimeSpan.FromSeconds(30));
+        };
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => context.Session.SetPhaseAsync(BuildPhase.Building, null, cancel.Token));
+        try
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => context.Session.SetPhaseAsync(BuildPhase.Building, null, cancel.Token));
+        }
+        finally
+        {
+            release.Set();
+        }
     }
 
     [Fact]
@@ -157,7 +173,7 @@ public sealed class ManagerSessionTests
         await using var context = await ManagerTestContext.StartAsync();
         await using var heartbeat = new HeartbeatLoop(context.Client, context.Session.JobToken, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(2), NullLogger.Instance);
         heartbeat.Start();
-        await Task.Delay(500);
+        await context.Manager.WaitForHeartbeatsAsync(1, TimeSpan.FromSeconds(15));
         Assert.False(heartbeat.JobGone.IsCancellationRequested);
 
         await context.Server.StopAsync();
@@ -185,12 +201,12 @@ public sealed class ManagerSessionTests
             log.Enqueue(BuildLogMessage.Stream($"during {i}"), "building");
         }
 
-        await Task.Delay(1000);
+        await Task.Delay(Outage);
         await context.Server.RestartAsync();
         int beatsAfterRestart = context.Manager.Heartbeats;
         await log.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
         Assert.True(await context.Session.SetPhaseAsync(BuildPhase.Pushing, null, CancellationToken.None));
-        await Task.Delay(600);
+        await context.Manager.WaitForHeartbeatsAsync(beatsAfterRestart, TimeSpan.FromSeconds(15));
 
         var texts = context.Manager.LogLines.Select(l => l.Text.TrimEnd('\n')).Distinct().ToList();
         Assert.Equal(Enumerable.Range(0, 20).Select(i => $"before {i}").Concat(Enumerable.Range(0, 20).Select(i => $"during {i}")), texts);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using QuayBuilder.Build;
-using QuayBuilder.BuildContext.Tests.Packages;
 using QuayBuilder.Configuration;
 using QuayBuilder.Logging;
 using QuayBuilder.Manager;

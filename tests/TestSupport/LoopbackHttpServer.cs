@@ -1,22 +1,18 @@
-using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
-namespace QuayBuilder.BuildContext.Tests.Packages;
+namespace QuayBuilder.TestSupport;
 
 /// <summary>
 /// A minimal HTTP/1.1 server on 127.0.0.1 (one request per connection) whose answers the
 /// test scripts byte by byte, so it can also stall, truncate or fail on purpose.
 /// </summary>
-public sealed class LoopbackHttpServer : IAsyncDisposable
+public sealed class LoopbackHttpServer : LoopbackServer
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly Func<int, Stream, CancellationToken, Task> _respond;
     private readonly SslStreamCertificateContext? _certificate;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _acceptLoop;
     private int _requests;
 
     /// <param name="respond">Writes the whole response for request number n (1-based) to the connection.</param>
@@ -26,14 +22,13 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
     {
         _respond = respond;
         _certificate = certificate is null ? null : SslStreamCertificateContext.Create(certificate, intermediates, offline: true);
-        _listener.Start();
-        _acceptLoop = AcceptAsync();
+        StartAccepting();
     }
 
     public int Requests => Volatile.Read(ref _requests);
 
     public Uri Url(string pathAndQuery = "/package?X-Amz-Signature=topsecretsignature") =>
-        new($"{(_certificate is null ? "http" : "https")}://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}{pathAndQuery}");
+        new($"{(_certificate is null ? "http" : "https")}://127.0.0.1:{Port}{pathAndQuery}");
 
     public static LoopbackHttpServer Serving(byte[] body, string contentType = "application/octet-stream") =>
         new((_, stream, ct) => WriteResponseAsync(stream, 200, contentType, body, ct));
@@ -48,55 +43,22 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
         await stream.WriteAsync(body, ct);
     }
 
-    public async ValueTask DisposeAsync()
+    protected override async Task ServeAsync(Socket connection, CancellationToken cancellationToken)
     {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        try
+        await using var network = new NetworkStream(connection, ownsSocket: false);
+        Stream stream = network;
+        if (_certificate is not null)
         {
-            await _acceptLoop;
-        }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
+            // Not disposed, as before: the connection just closes, without a TLS close_notify.
+            var tls = new SslStream(network);
+            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = _certificate }, cancellationToken);
+            stream = tls;
         }
 
-        _stop.Dispose();
-    }
-
-    private async Task AcceptAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            _ = ServeAsync(client);
-        }
-    }
-
-    private async Task ServeAsync(TcpClient client)
-    {
-        using (client)
-        {
-            try
-            {
-                Stream stream = client.GetStream();
-                if (_certificate is not null)
-                {
-                    var tls = new SslStream(stream);
-                    await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = _certificate });
-                    stream = tls;
-                }
-
-                await ReadRequestHeadAsync(stream);
-                var n = Interlocked.Increment(ref _requests);
-                await _respond(n, stream, _stop.Token);
-                client.Client.Shutdown(SocketShutdown.Send);
-            }
-            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException
-                                      or System.Security.Authentication.AuthenticationException)
-            {
-                // The client went away (it gave up, as some tests want it to).
-            }
-        }
+        await ReadRequestHeadAsync(stream);
+        var n = Interlocked.Increment(ref _requests);
+        await _respond(n, stream, cancellationToken);
+        connection.Shutdown(SocketShutdown.Send);
     }
 
     private static async Task ReadRequestHeadAsync(Stream stream)

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
 
-namespace QuayBuilder.BuildContext.Tests.Packages;
+namespace QuayBuilder.TestSupport;
 
 /// <summary>
 /// A private CA made with openssl (as an operator makes one), shared by every test that makes a

@@ -1,14 +1,14 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 
-namespace QuayBuilder.Tests.EndToEnd;
+namespace QuayBuilder.TestSupport;
 
 /// <summary>
 /// With the layer cache (ADR 0013) a pushed tag names a manifest list or OCI image index whose
 /// first entry with a real platform is the built image: what a registry client must accept and
 /// follow to read the image, as podman and docker do.
 /// </summary>
-internal static class ImageIndexReader
+public static class ImageIndexReader
 {
     /// <summary>Accepts image manifests and lists alike (docker-registry answers 404 for an OCI index a request does not accept).</summary>
     public static void AcceptAll(HttpRequestMessage request)

@@ -1,13 +1,13 @@
 using System.Runtime.CompilerServices;
 
-namespace QuayBuilder.Tests;
+namespace QuayBuilder.TestSupport;
 
 /// <summary>
 /// The checkout the tests were compiled from: scripts, the unit, the RPM spec, the Containerfile.
-/// Found from this source file's compile-time path, because tests run from an arbitrary
+/// Found from this source file's compile-time path first, because tests run from an arbitrary
 /// --artifacts-path far from the repository.
 /// </summary>
-internal static class RepositoryRoot
+public static class RepositoryRoot
 {
     public static string Path { get; } = Find();
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 
-namespace QuayBuilder.BuildContext.Tests.Git;
+namespace QuayBuilder.TestSupport;
 
 /// <summary>
 /// Git's smart HTTP protocol on loopback: an HttpListener that hands each request to
@@ -9,45 +9,19 @@ namespace QuayBuilder.BuildContext.Tests.Git;
 /// When <see cref="RequireAuthentication"/> is set it answers 401 to everything, as a private
 /// repository does to a request without credentials.
 /// </summary>
-public sealed class HttpGitServer : IDisposable
+public sealed class HttpGitServer : LoopbackHttpListener
 {
-    private readonly HttpListener _listener = new();
     private readonly string _projectRoot;
 
     public HttpGitServer(string projectRoot)
     {
         _projectRoot = projectRoot;
-        Port = SshServerFixture.FreePort();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Start();
-        _ = ServeAsync();
+        StartServing();
     }
-
-    public int Port { get; }
 
     public bool RequireAuthentication { get; init; }
 
-    public void Dispose() => _listener.Close();
-
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => HandleAsync(context));
-        }
-    }
-
-    private async Task HandleAsync(HttpListenerContext context)
+    protected override async Task HandleAsync(HttpListenerContext context)
     {
         try
         {

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace QuayBuilder.BuildContext.Tests.Git;
+namespace QuayBuilder.TestSupport;
 
 /// <summary>
 /// A real OpenSSH server on 127.0.0.1 serving bare repositories from a temp directory, as root
@@ -15,6 +15,15 @@ public sealed class SshServerFixture : IAsyncLifetime
     public const string OlderDockerfile = "FROM busybox\nCOPY sub/sub.txt /\nRUN echo older\n";
     public const string NewerDockerfile = "FROM busybox\nCOPY sub/sub.txt /\nRUN echo newer\n";
     public const string SubmoduleContent = "content from the submodule\n";
+
+    private static readonly Dictionary<string, string?> GitEnvironment = new()
+    {
+        ["GIT_CONFIG_NOSYSTEM"] = "1",
+        ["GIT_AUTHOR_NAME"] = "Test Author",
+        ["GIT_AUTHOR_EMAIL"] = "author@example.com",
+        ["GIT_COMMITTER_NAME"] = "Test Author",
+        ["GIT_COMMITTER_EMAIL"] = "author@example.com",
+    };
 
     private Process? _sshd;
 
@@ -45,7 +54,7 @@ public sealed class SshServerFixture : IAsyncLifetime
     {
         Directory.CreateDirectory(Root);
         Directory.CreateDirectory("/run/sshd");
-        Port = FreePort();
+        Port = LoopbackPort.Free();
 
         await RunAsync(Root, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "host", "-f", Path.Combine(Root, "host_key"));
         await RunAsync(Root, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "deploy", "-f", Path.Combine(Root, "user_key"));
@@ -108,38 +117,9 @@ public sealed class SshServerFixture : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    public static async Task<string> RunAsync(string workingDirectory, string program, params string[] arguments)
-    {
-        var startInfo = new ProcessStartInfo(program, arguments)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        startInfo.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
-        startInfo.Environment["GIT_AUTHOR_NAME"] = "Test Author";
-        startInfo.Environment["GIT_AUTHOR_EMAIL"] = "author@example.com";
-        startInfo.Environment["GIT_COMMITTER_NAME"] = "Test Author";
-        startInfo.Environment["GIT_COMMITTER_EMAIL"] = "author@example.com";
-        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException(program);
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed: {await stderr}");
-        }
-
-        return (await stdout).Trim();
-    }
+    /// <summary>Runs a Git set-up command (or any program) in <paramref name="workingDirectory"/> with a fixed author; returns its trimmed stdout.</summary>
+    public static async Task<string> RunAsync(string workingDirectory, string program, params string[] arguments) =>
+        (await ProcessRunner.RunCheckedAsync(program, arguments, GitEnvironment, workingDirectory: workingDirectory)).Trim();
 
     private async Task CreateRepositoriesAsync()
     {
