@@ -7,6 +7,7 @@ using QuayBuilder.Cli;
 using QuayBuilder.Configuration;
 using QuayBuilder.Hosting;
 using QuayBuilder.Logging;
+using QuayBuilder.Registry;
 
 namespace QuayBuilder.Local;
 

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using QuayBuilder.Local;
 using QuayBuilder.Podman;
 
 namespace QuayBuilder.Registry;

@@ -1,4 +1,3 @@
-using QuayBuilder.Local;
 
 namespace QuayBuilder.Registry;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 
-namespace QuayBuilder.Tests.Local;
+namespace QuayBuilder.Tests.Registry;
 
 /// <summary>
 /// A registry's manifest and token endpoints as an HttpMessageHandler. Records every request's

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace QuayBuilder.Build;
+namespace QuayBuilder.Registry;
 
 /// <summary>What the layer cache reads from an image config: its layer diff ids and platform.</summary>
 internal sealed record ImageConfigFacts(IReadOnlyList<string> DiffIds, string Os, string Architecture)

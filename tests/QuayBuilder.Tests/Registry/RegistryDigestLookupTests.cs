@@ -1,6 +1,7 @@
 using QuayBuilder.Local;
+using QuayBuilder.Registry;
 
-namespace QuayBuilder.Tests.Local;
+namespace QuayBuilder.Tests.Registry;
 
 public sealed class RegistryDigestLookupTests
 {

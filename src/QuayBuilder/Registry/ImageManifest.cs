@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace QuayBuilder.Build;
+namespace QuayBuilder.Registry;
 
 /// <summary>Reads and writes the image manifests and manifest lists of the layer cache (Docker v2 schema 2 or OCI).</summary>
 internal sealed record ImageManifest(string ConfigMediaType, IReadOnlyList<LayerDescriptor> Layers)

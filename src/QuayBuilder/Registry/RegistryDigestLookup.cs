@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 
-namespace QuayBuilder.Local;
+namespace QuayBuilder.Registry;
 
 /// <summary>
 /// Asks the registry which manifest digest a tag points to, the way `docker pull` would
