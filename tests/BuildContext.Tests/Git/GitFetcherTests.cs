@@ -3,49 +3,30 @@ using System.Diagnostics;
 namespace QuayBuilder.BuildContext.Tests.Git;
 
 /// <summary>
-/// GitFetcher against a real sshd on loopback. Every test also checks the two invariants that
-/// hold on every path: the scratch directory is empty afterwards (the key file is gone), and
-/// no line of the private key appears in the build log or the exception.
+/// GitFetcher against a real sshd on loopback: URLs, keys, host keys, commits, submodules and secrets. Every test also checks the invariants of <see cref="GitFetcherTestBase"/>.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposable
+public sealed class GitFetcherTests(SshServerFixture server) : GitFetcherTestBase(server), IClassFixture<SshServerFixture>
 {
-    private readonly SshServerFixture _server;
-    private readonly string _work = Path.Combine(Path.GetTempPath(), "qb-git-test-" + Guid.NewGuid().ToString("N")[..8]);
-
-    public GitFetcherTests(SshServerFixture server)
-    {
-        _server = server;
-        Directory.CreateDirectory(_work);
-    }
-
-    private string Destination => Path.Combine(_work, "checkout");
-
-    private string Scratch => Path.Combine(_work, "scratch");
-
-    private GitOptions Options => new() { IdleTimeout = TimeSpan.FromSeconds(30), TotalTimeout = TimeSpan.FromSeconds(60) };
-
-    public void Dispose() => Directory.Delete(_work, recursive: true);
-
     [Fact]
     public async Task FetchAsync_WhenOlderShaOverSshUrl_ChecksOutOlderDockerfileAndSubmoduleFile()
     {
         var log = new RecordingLog();
 
-        GitCommitInfo commit = await Fetch(new GitSourceRequest(_server.SshUrl, _server.OlderSha, _server.UserKey), Options, log);
+        GitCommitInfo commit = await Fetch(new GitSourceRequest(Server.SshUrl, Server.OlderSha, Server.UserKey), Options, log);
 
-        Assert.Equal(_server.OlderSha, commit.Sha);
+        Assert.Equal(Server.OlderSha, commit.Sha);
         Assert.Equal("Older Dockerfile", commit.Subject);
         Assert.Equal("Test Author <author@example.com>", commit.Author);
-        var committed = await SshServerFixture.RunAsync(_server.Root, "git", "--git-dir", _server.RepositoryPath, "show", "-s", "--format=%ct", _server.OlderSha);
+        var committed = await SshServerFixture.RunAsync(Server.Root, "git", "--git-dir", Server.RepositoryPath, "show", "-s", "--format=%ct", Server.OlderSha);
         Assert.Equal(long.Parse(committed, System.Globalization.CultureInfo.InvariantCulture), commit.CommitTime?.ToUnixTimeSeconds());
         Assert.Equal(SshServerFixture.OlderDockerfile, File.ReadAllText(Path.Combine(Destination, "Dockerfile")));
         Assert.Equal(SshServerFixture.SubmoduleContent, File.ReadAllText(Path.Combine(Destination, "sub", "sub.txt")));
-        Assert.Equal(_server.OlderSha, await SshServerFixture.RunAsync(Destination, "git", "rev-parse", "HEAD"));
+        Assert.Equal(Server.OlderSha, await SshServerFixture.RunAsync(Destination, "git", "rev-parse", "HEAD"));
         // Exactly one commit was fetched: the newer one on main is not in the repository.
         Assert.Equal("1", await SshServerFixture.RunAsync(Destination, "git", "rev-list", "--count", "--all"));
         Assert.DoesNotContain(log.Lines, l => l.Contains("fetching the whole repository", StringComparison.Ordinal));
-        Assert.Contains(log.Lines, l => l.Contains(_server.OlderSha, StringComparison.Ordinal) && l.StartsWith("Checked out commit", StringComparison.Ordinal));
+        Assert.Contains(log.Lines, l => l.Contains(Server.OlderSha, StringComparison.Ordinal) && l.StartsWith("Checked out commit", StringComparison.Ordinal));
         Assert.Contains(log.Lines, l => l.Contains("Older Dockerfile", StringComparison.Ordinal));
         AssertCleanAfterwards(log.Text);
     }
@@ -54,10 +35,10 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     public async Task FetchAsync_WhenHostKeyUnknown_AcceptsAndLogsItsFingerprint()
     {
         var log = new RecordingLog();
-        string hostPublic = _server.KnownHostsLine.Split(' ')[2].Trim();
+        string hostPublic = Server.KnownHostsLine.Split(' ')[2].Trim();
         string expected = "SHA256:" + Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(Convert.FromBase64String(hostPublic))).TrimEnd('=');
 
-        await Fetch(new GitSourceRequest(_server.SshUrl, _server.NewerSha, _server.UserKey), Options, log);
+        await Fetch(new GitSourceRequest(Server.SshUrl, Server.NewerSha, Server.UserKey), Options, log);
 
         Assert.Contains(log.Lines, l => l.Contains("accepted on first use", StringComparison.Ordinal) && l.Contains(expected, StringComparison.Ordinal));
         AssertCleanAfterwards(log.Text);
@@ -68,11 +49,11 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     {
         var log = new RecordingLog();
         // scp-like URLs cannot carry a port; production uses port 22, the test sshd does not.
-        GitOptions options = Options with { ExtraSshArguments = ["-o", $"Port={_server.Port}"] };
+        GitOptions options = Options with { ExtraSshArguments = ["-o", $"Port={Server.Port}"] };
 
-        GitCommitInfo commit = await Fetch(new GitSourceRequest(_server.ScpLikeUrl, _server.NewerSha, _server.UserKey), options, log);
+        GitCommitInfo commit = await Fetch(new GitSourceRequest(Server.ScpLikeUrl, Server.NewerSha, Server.UserKey), options, log);
 
-        Assert.Equal(_server.NewerSha, commit.Sha);
+        Assert.Equal(Server.NewerSha, commit.Sha);
         Assert.Equal(SshServerFixture.NewerDockerfile, File.ReadAllText(Path.Combine(Destination, "Dockerfile")));
         Assert.Equal(SshServerFixture.SubmoduleContent, File.ReadAllText(Path.Combine(Destination, "sub", "sub.txt")));
         AssertCleanAfterwards(log.Text);
@@ -93,7 +74,7 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
             }
         });
 
-        await Fetch(new GitSourceRequest(_server.SshUrl, _server.NewerSha, _server.UserKey), Options, log);
+        await Fetch(new GitSourceRequest(Server.SshUrl, Server.NewerSha, Server.UserKey), Options, log);
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, directoryMode);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, keyMode);
@@ -106,11 +87,11 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
         var log = new RecordingLog();
 
         SourceException error = await Assert.ThrowsAsync<SourceException>(
-            () => Fetch(new GitSourceRequest(_server.SshUrl, _server.NewerSha, _server.OtherKey), Options, log));
+            () => Fetch(new GitSourceRequest(Server.SshUrl, Server.NewerSha, Server.OtherKey), Options, log));
 
-        Assert.StartsWith($"Error cloning git repository (ssh://root@127.0.0.1:{_server.Port}", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"Error cloning git repository (ssh://root@127.0.0.1:{Server.Port}", error.Message, StringComparison.Ordinal);
         Assert.Contains("Permission denied", error.Message, StringComparison.Ordinal);
-        AssertCleanAfterwards(log.Text + error, _server.OtherKey);
+        AssertCleanAfterwards(log.Text + error, Server.OtherKey);
     }
 
     [Fact]
@@ -120,7 +101,7 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
         const string garbage = "-----BEGIN OPENSSH PRIVATE KEY-----\nthisisnotakeyatall0123456789\n-----END OPENSSH PRIVATE KEY-----\n";
 
         SourceException error = await Assert.ThrowsAsync<SourceException>(
-            () => Fetch(new GitSourceRequest(_server.SshUrl, _server.NewerSha, garbage), Options, log));
+            () => Fetch(new GitSourceRequest(Server.SshUrl, Server.NewerSha, garbage), Options, log));
 
         Assert.StartsWith("Error cloning git repository (", error.Message, StringComparison.Ordinal);
         Assert.Contains("not a valid SSH private key", error.Message, StringComparison.Ordinal);
@@ -134,7 +115,7 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
         const string missing = "0123456789abcdef0123456789abcdef01234567";
 
         SourceException error = await Assert.ThrowsAsync<SourceException>(
-            () => Fetch(new GitSourceRequest(_server.SshUrl, missing, _server.UserKey), Options, log));
+            () => Fetch(new GitSourceRequest(Server.SshUrl, missing, Server.UserKey), Options, log));
 
         Assert.StartsWith($"Error checking out git commit ({missing}): ", error.Message, StringComparison.Ordinal);
         AssertCleanAfterwards(log.Text + error);
@@ -147,82 +128,12 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
         // Protocol v0 without uploadpack.allow*SHA1InWant: the server only sends ref tips.
         GitOptions options = Options with { ProtocolVersion = 0 };
 
-        GitCommitInfo commit = await Fetch(new GitSourceRequest(_server.SshUrl, _server.OlderSha, _server.UserKey), options, log);
+        GitCommitInfo commit = await Fetch(new GitSourceRequest(Server.SshUrl, Server.OlderSha, Server.UserKey), options, log);
 
-        Assert.Equal(_server.OlderSha, commit.Sha);
+        Assert.Equal(Server.OlderSha, commit.Sha);
         Assert.Contains(log.Lines, l => l.Contains("fetching the whole repository", StringComparison.Ordinal));
         Assert.Equal(SshServerFixture.OlderDockerfile, File.ReadAllText(Path.Combine(Destination, "Dockerfile")));
         AssertCleanAfterwards(log.Text);
-    }
-
-    [Fact]
-    public async Task FetchAsync_WhenPortIsClosed_ThrowsCloneErrorWithinConnectTimeout()
-    {
-        var log = new RecordingLog();
-        int closedPort = LoopbackPort.Free();
-        GitOptions options = Options with { ConnectTimeout = TimeSpan.FromSeconds(5) };
-        var clock = Stopwatch.StartNew();
-
-        SourceException error = await Assert.ThrowsAsync<SourceException>(
-            () => Fetch(new GitSourceRequest($"ssh://root@127.0.0.1:{closedPort}/repo.git", _server.NewerSha, _server.UserKey), options, log));
-
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
-        Assert.StartsWith($"Error cloning git repository (ssh://root@127.0.0.1:{closedPort}/repo.git): ", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Connection refused", error.Message, StringComparison.Ordinal);
-        AssertCleanAfterwards(log.Text + error);
-    }
-
-    [Fact]
-    public async Task FetchAsync_WhenServerNeverSpeaks_IdleTimeoutKillsSshAndSaysSo()
-    {
-        await using var silent = new SilentTcpServer();
-        var log = new RecordingLog();
-        GitOptions options = Options with { IdleTimeout = TimeSpan.FromSeconds(2), ConnectTimeout = TimeSpan.FromSeconds(60) };
-        var clock = Stopwatch.StartNew();
-
-        SourceException error = await Assert.ThrowsAsync<SourceException>(
-            () => Fetch(new GitSourceRequest($"ssh://root@127.0.0.1:{silent.Port}/repo.git", _server.NewerSha, _server.UserKey), options, log));
-
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
-        Assert.Equal(1, silent.Accepted);
-        Assert.Contains("idle timeout, GIT_IDLE_TIMEOUT", error.Message, StringComparison.Ordinal);
-        Assert.Empty(ProcessesMentioning(Scratch));
-        AssertCleanAfterwards(log.Text + error);
-    }
-
-    [Fact]
-    public async Task FetchAsync_WhenTotalTimeoutElapses_KillsGitAndSaysTotalTimeout()
-    {
-        await using var silent = new SilentTcpServer();
-        var log = new RecordingLog();
-        GitOptions options = Options with { IdleTimeout = TimeSpan.FromSeconds(60), TotalTimeout = TimeSpan.FromSeconds(2), ConnectTimeout = TimeSpan.FromSeconds(60) };
-        var clock = Stopwatch.StartNew();
-
-        SourceException error = await Assert.ThrowsAsync<SourceException>(
-            () => Fetch(new GitSourceRequest($"ssh://root@127.0.0.1:{silent.Port}/repo.git", _server.NewerSha, _server.UserKey), options, log));
-
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
-        Assert.Contains("total timeout, GIT_TOTAL_TIMEOUT", error.Message, StringComparison.Ordinal);
-        Assert.Empty(ProcessesMentioning(Scratch));
-        AssertCleanAfterwards(log.Text + error);
-    }
-
-    [Fact]
-    public async Task FetchAsync_WhenServerNeverSendsBanner_ConnectTimeoutFires()
-    {
-        await using var silent = new SilentTcpServer();
-        var log = new RecordingLog();
-        GitOptions options = Options with { IdleTimeout = TimeSpan.FromSeconds(60), ConnectTimeout = TimeSpan.FromSeconds(2) };
-        var clock = Stopwatch.StartNew();
-
-        SourceException error = await Assert.ThrowsAsync<SourceException>(
-            () => Fetch(new GitSourceRequest($"ssh://root@127.0.0.1:{silent.Port}/repo.git", _server.NewerSha, _server.UserKey), options, log));
-
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
-        Assert.StartsWith("Error cloning git repository (", error.Message, StringComparison.Ordinal);
-        Assert.Contains("timed out", error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("GIT_IDLE_TIMEOUT", error.Message, StringComparison.Ordinal);
-        AssertCleanAfterwards(log.Text + error);
     }
 
     [Fact]
@@ -233,7 +144,7 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
         const string token = "ghp_TopSecretToken0123456789";
 
         SourceException error = await Assert.ThrowsAsync<SourceException>(
-            () => Fetch(new GitSourceRequest($"https://x-access-token:{token}@127.0.0.1:{closedPort}/owner/repo.git", _server.NewerSha, null), Options, log));
+            () => Fetch(new GitSourceRequest($"https://x-access-token:{token}@127.0.0.1:{closedPort}/owner/repo.git", Server.NewerSha, null), Options, log));
 
         Assert.StartsWith($"Error cloning git repository (https://***@127.0.0.1:{closedPort}/owner/repo.git): ", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(token, error.Message + log.Text, StringComparison.Ordinal);
@@ -248,7 +159,7 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
         await using var silent = new SilentTcpServer();
         var log = new RecordingLog();
         using var cancellation = new CancellationTokenSource();
-        Task<GitCommitInfo> fetch = Fetch(new GitSourceRequest($"ssh://root@127.0.0.1:{silent.Port}/repo.git", _server.NewerSha, _server.UserKey), Options, log, cancellation.Token);
+        Task<GitCommitInfo> fetch = Fetch(new GitSourceRequest($"ssh://root@127.0.0.1:{silent.Port}/repo.git", Server.NewerSha, Server.UserKey), Options, log, cancellation.Token);
         await Eventually.TrueAsync(() => silent.Accepted > 0, TimeSpan.FromSeconds(5), "ssh to connect to the silent server");
 
         List<string> processes = ProcessesMentioning(Scratch);
@@ -264,11 +175,11 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     [Fact]
     public async Task FetchAsync_WhenPublicHttpRepository_FetchesOnlyThatCommitWithoutKey()
     {
-        using var http = new HttpGitServer(_server.Root);
+        using var http = new HttpGitServer(Server.Root);
         var log = new RecordingLog();
 
         SourceException error = await Assert.ThrowsAsync<SourceException>(
-            () => Fetch(new GitSourceRequest($"http://127.0.0.1:{http.Port}/repo.git", _server.OlderSha, null), Options, log));
+            () => Fetch(new GitSourceRequest($"http://127.0.0.1:{http.Port}/repo.git", Server.OlderSha, null), Options, log));
 
         // The superproject came over HTTP by id; its submodule is SSH-only and there is no key.
         Assert.StartsWith("Error initializing git submodules (", error.Message, StringComparison.Ordinal);
@@ -281,12 +192,12 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     [Fact]
     public async Task FetchAsync_WhenHttpServerWantsCredentials_FailsFastInsteadOfPrompting()
     {
-        using var http = new HttpGitServer(_server.Root) { RequireAuthentication = true };
+        using var http = new HttpGitServer(Server.Root) { RequireAuthentication = true };
         var log = new RecordingLog();
         var clock = Stopwatch.StartNew();
 
         SourceException error = await Assert.ThrowsAsync<SourceException>(
-            () => Fetch(new GitSourceRequest($"http://127.0.0.1:{http.Port}/repo.git", _server.NewerSha, null), Options, log));
+            () => Fetch(new GitSourceRequest($"http://127.0.0.1:{http.Port}/repo.git", Server.NewerSha, null), Options, log));
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
         Assert.StartsWith($"Error cloning git repository (http://127.0.0.1:{http.Port}/repo.git): ", error.Message, StringComparison.Ordinal);
@@ -302,7 +213,7 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
         using var cancellation = new CancellationTokenSource(TimeSpan.FromSeconds(1));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(
-            () => Fetch(new GitSourceRequest($"ssh://root@127.0.0.1:{silent.Port}/repo.git", _server.NewerSha, _server.UserKey), Options, log, cancellation.Token));
+            () => Fetch(new GitSourceRequest($"ssh://root@127.0.0.1:{silent.Port}/repo.git", Server.NewerSha, Server.UserKey), Options, log, cancellation.Token));
 
         Assert.Empty(ProcessesMentioning(Scratch));
         AssertCleanAfterwards(log.Text);
@@ -312,13 +223,13 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     public async Task FetchAsync_WhenKnownHostsHasWrongKey_ThrowsHostKeyError()
     {
         var log = new RecordingLog();
-        string knownHosts = Path.Combine(_work, "known_hosts");
-        string otherPublic = string.Join(' ', (await SshServerFixture.RunAsync(_work, "ssh-keygen", "-y", "-f", Path.Combine(_server.Root, "other_key"))).Split(' ').Take(2));
-        await File.WriteAllTextAsync(knownHosts, $"[127.0.0.1]:{_server.Port} {otherPublic}\n");
+        string knownHosts = Path.Combine(Work, "known_hosts");
+        string otherPublic = string.Join(' ', (await SshServerFixture.RunAsync(Work, "ssh-keygen", "-y", "-f", Path.Combine(Server.Root, "other_key"))).Split(' ').Take(2));
+        await File.WriteAllTextAsync(knownHosts, $"[127.0.0.1]:{Server.Port} {otherPublic}\n");
         GitOptions options = Options with { KnownHostsFile = knownHosts };
 
         SourceException error = await Assert.ThrowsAsync<SourceException>(
-            () => Fetch(new GitSourceRequest(_server.SshUrl, _server.NewerSha, _server.UserKey), options, log));
+            () => Fetch(new GitSourceRequest(Server.SshUrl, Server.NewerSha, Server.UserKey), options, log));
 
         Assert.StartsWith("Error cloning git repository (", error.Message, StringComparison.Ordinal);
         Assert.Contains("Host key verification failed", error.Message, StringComparison.Ordinal);
@@ -329,10 +240,10 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     public async Task FetchAsync_WhenKnownHostsFileIsMissing_ThrowsNamingTheVariable()
     {
         var log = new RecordingLog();
-        GitOptions options = Options with { KnownHostsFile = Path.Combine(_work, "no_such_known_hosts") };
+        GitOptions options = Options with { KnownHostsFile = Path.Combine(Work, "no_such_known_hosts") };
 
         SourceException error = await Assert.ThrowsAsync<SourceException>(
-            () => Fetch(new GitSourceRequest(_server.SshUrl, _server.NewerSha, _server.UserKey), options, log));
+            () => Fetch(new GitSourceRequest(Server.SshUrl, Server.NewerSha, Server.UserKey), options, log));
 
         Assert.Contains("GIT_KNOWN_HOSTS", error.Message, StringComparison.Ordinal);
         Assert.Contains("does not exist", error.Message, StringComparison.Ordinal);
@@ -343,15 +254,15 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
     public async Task FetchAsync_WhenKnownHostsHasRightKey_ChecksOutStrictly()
     {
         var log = new RecordingLog();
-        string knownHosts = Path.Combine(_work, "known_hosts");
-        await File.WriteAllTextAsync(knownHosts, _server.KnownHostsLine);
+        string knownHosts = Path.Combine(Work, "known_hosts");
+        await File.WriteAllTextAsync(knownHosts, Server.KnownHostsLine);
         GitOptions options = Options with { KnownHostsFile = knownHosts };
 
-        GitCommitInfo commit = await Fetch(new GitSourceRequest(_server.SshUrl, _server.NewerSha, _server.UserKey), options, log);
+        GitCommitInfo commit = await Fetch(new GitSourceRequest(Server.SshUrl, Server.NewerSha, Server.UserKey), options, log);
 
-        Assert.Equal(_server.NewerSha, commit.Sha);
+        Assert.Equal(Server.NewerSha, commit.Sha);
         Assert.Contains(log.Lines, l => l.Contains("GIT_KNOWN_HOSTS", StringComparison.Ordinal));
-        Assert.Equal(_server.KnownHostsLine, await File.ReadAllTextAsync(knownHosts));
+        Assert.Equal(Server.KnownHostsLine, await File.ReadAllTextAsync(knownHosts));
         AssertCleanAfterwards(log.Text);
     }
 
@@ -366,7 +277,7 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
         var log = new RecordingLog();
 
         SourceException error = await Assert.ThrowsAsync<SourceException>(
-            () => Fetch(new GitSourceRequest(url, _server.NewerSha, _server.UserKey), Options, log));
+            () => Fetch(new GitSourceRequest(url, Server.NewerSha, Server.UserKey), Options, log));
 
         Assert.StartsWith("Invalid git repository URL (", error.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Scratch) && Directory.EnumerateFileSystemEntries(Scratch).Any());
@@ -380,7 +291,7 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
         var log = new RecordingLog();
 
         SourceException error = await Assert.ThrowsAsync<SourceException>(
-            () => new GitFetcher(new GitOptions()).FetchAsync(new GitSourceRequest(_server.RepositoryPath, _server.NewerSha, null), Destination, Scratch, log, CancellationToken.None));
+            () => new GitFetcher(new GitOptions()).FetchAsync(new GitSourceRequest(Server.RepositoryPath, Server.NewerSha, null), Destination, Scratch, log, CancellationToken.None));
 
         Assert.Contains("local paths are not allowed", error.Message, StringComparison.Ordinal);
     }
@@ -393,10 +304,10 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
         GitOptions options = Options with { AllowLocalRepositories = true };
 
         SourceException error = await Assert.ThrowsAsync<SourceException>(
-            () => Fetch(new GitSourceRequest("file://" + _server.RepositoryPath, _server.OlderSha, null), options, log));
+            () => Fetch(new GitSourceRequest("file://" + Server.RepositoryPath, Server.OlderSha, null), options, log));
 
         Assert.StartsWith(
-            $"Error initializing git submodules (file://{_server.RepositoryPath}): See submodule documentation at http://docs.quay.io/guides/git-submodules.html\n",
+            $"Error initializing git submodules (file://{Server.RepositoryPath}): See submodule documentation at http://docs.quay.io/guides/git-submodules.html\n",
             error.Message,
             StringComparison.Ordinal);
         Assert.Contains("Permission denied", error.Message, StringComparison.Ordinal);
@@ -410,53 +321,9 @@ public sealed class GitFetcherTests : IClassFixture<SshServerFixture>, IDisposab
         var log = new RecordingLog();
 
         SourceException error = await Assert.ThrowsAsync<SourceException>(
-            () => Fetch(new GitSourceRequest(_server.SshUrl, "--output=/tmp/x", _server.UserKey), Options, log));
+            () => Fetch(new GitSourceRequest(Server.SshUrl, "--output=/tmp/x", Server.UserKey), Options, log));
 
         Assert.StartsWith("Error checking out git commit (--output=/tmp/x): not a commit id", error.Message, StringComparison.Ordinal);
         AssertCleanAfterwards(log.Text + error);
-    }
-
-    private Task<GitCommitInfo> Fetch(GitSourceRequest request, GitOptions options, RecordingLog log, CancellationToken cancellationToken = default) =>
-        new GitFetcher(options).FetchAsync(request, Destination, Scratch, log, cancellationToken);
-
-    private void AssertCleanAfterwards(string output, string? key = null)
-    {
-        Assert.True(!Directory.Exists(Scratch) || !Directory.EnumerateFileSystemEntries(Scratch).Any(), "the scratch directory is not empty");
-        foreach (string secret in new[] { _server.UserKey, key ?? _server.UserKey })
-        {
-            foreach (string line in secret.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith("-----", StringComparison.Ordinal)))
-            {
-                Assert.DoesNotContain(line, output, StringComparison.Ordinal);
-            }
-        }
-    }
-
-    private static List<string> ProcessesMentioning(string text)
-    {
-        var found = new List<string>();
-        foreach (string directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out int pid) || pid == Environment.ProcessId)
-            {
-                continue;
-            }
-
-            try
-            {
-                string commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
-                if (commandLine.Contains(text, StringComparison.Ordinal))
-                {
-                    found.Add($"{pid}: {commandLine}");
-                }
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-
-        return found;
     }
 }

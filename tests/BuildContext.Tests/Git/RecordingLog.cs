@@ -1,7 +1,7 @@
 namespace QuayBuilder.BuildContext.Tests.Git;
 
 /// <summary>Build-log sink that keeps every line, synchronously, and can run a probe on each.</summary>
-internal sealed class RecordingLog(Action<string>? onLine = null) : IProgress<string>
+public sealed class RecordingLog(Action<string>? onLine = null) : IProgress<string>
 {
     private readonly List<string> _lines = [];
 
