@@ -54,14 +54,19 @@ internal static class LayerCacheBench
     private static async Task<(double Seconds, double Building, int Cached, string Cost)?> RunAsync(
         BenchEnvironment bench, string root, string builder, string repository, string dockerfile, string file, string? cachedTag)
     {
-        var url = bench.AddPackage($"{repository.Replace('/', '-')}-{builder}.tar.gz", Package(dockerfile, file));
+        var url = bench.AddPackage($"{repository.Replace('/', '-')}-{builder}.tar.gz", BuildPackages.TarGz(new Dictionary<string, string> { ["Dockerfile"] = dockerfile, ["file.txt"] = file }, FileTime));
         await using var job = await WorkerJob.CreateAsync(bench, url, repository);
         if (cachedTag is not null)
         {
             job.Manager.CachedTag = cachedTag;
         }
 
-        await FreshBuilderAsync(job, bench.Services.Registry, Path.Combine(root, builder));
+        var fresh = await FreshBuilder.CreateAsync(Path.Combine(root, builder), bench.Services.Registry);
+        job.Environment.Remove("DOCKER_HOST");
+        foreach (var (name, value) in fresh.Variables)
+        {
+            job.Environment[name] = value;
+        }
         using var process = job.Start(bench.Options.AotBinary);
         var exit = await process.WaitForExitAsync(TimeSpan.FromMinutes(5));
         var complete = job.SecondsTo(process, Phase.Complete);
@@ -93,40 +98,4 @@ internal static class LayerCacheBench
         return (complete!.Value, building, cached, cost);
     }
 
-    /// <summary>The worker starts its own Podman service (EXECUTOR=kubernetesPodman) on empty storage of its own.</summary>
-    private static async Task FreshBuilderAsync(WorkerJob job, string registry, string root)
-    {
-        Directory.CreateDirectory(root);
-        var runtimeDir = Directory.CreateDirectory(Path.Combine(root, "xdg")).FullName;
-        await File.WriteAllTextAsync(Path.Combine(root, "storage.conf"), $"[storage]\ndriver = \"vfs\"\ngraphroot = \"{root}/storage\"\nrunroot = \"{root}/run\"\n");
-        await File.WriteAllTextAsync(Path.Combine(root, "registries.conf"), $"unqualified-search-registries = []\n[[registry]]\nlocation = \"{registry}\"\ninsecure = true\n");
-        await File.WriteAllTextAsync(Path.Combine(root, "containers.conf"), "[engine]\nruntime = \"runc\"\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n[containers]\nnetns = \"host\"\n");
-        job.Environment.Remove("DOCKER_HOST");
-        job.Environment["EXECUTOR"] = "kubernetesPodman";
-        job.Environment["XDG_RUNTIME_DIR"] = runtimeDir;
-        job.Environment["CONTAINERS_STORAGE_CONF"] = Path.Combine(root, "storage.conf");
-        job.Environment["CONTAINERS_REGISTRIES_CONF"] = Path.Combine(root, "registries.conf");
-        job.Environment["CONTAINERS_CONF"] = Path.Combine(root, "containers.conf");
-    }
-
-    /// <summary>Files with one fixed time, so the reproducible timestamp is the same for both builds.</summary>
-    private static byte[] Package(string dockerfile, string file)
-    {
-        using var buffer = new MemoryStream();
-        using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
-        using (var writer = new TarWriter(gzip, TarEntryFormat.Pax))
-        {
-            foreach (var (name, content) in new[] { ("Dockerfile", dockerfile), ("file.txt", file) })
-            {
-                writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name)
-                {
-                    DataStream = new MemoryStream(Encoding.UTF8.GetBytes(content)),
-                    Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
-                    ModificationTime = FileTime,
-                });
-            }
-        }
-
-        return buffer.ToArray();
-    }
 }

@@ -118,7 +118,7 @@ public sealed class LayerCacheWorkerTests(ITestOutputHelper output) : IDisposabl
     {
         var services = await TestServices.GetAsync();
         var repository = "e2e/layercache-off-" + Guid.NewGuid().ToString("N")[..8];
-        await using var run = await WorkerRun.CreateAsync(p => p.Add("build.tar.gz", Package($"FROM {services.BaseImage}\nRUN echo off > /off\n", "x")), repository: repository);
+        await using var run = await WorkerRun.CreateAsync(p => p.Add("build.tar.gz", BuildPackages.TarGz(new Dictionary<string, string> { ["Dockerfile"] = $"FROM {services.BaseImage}\nRUN echo off > /off\n", ["file.txt"] = "x" }, FileTime)), repository: repository);
         run.Environment["LAYER_CACHE"] = "false";
 
         var result = await run.RunAsync();
@@ -201,8 +201,8 @@ public sealed class LayerCacheWorkerTests(ITestOutputHelper output) : IDisposabl
 
     private async Task<WorkerRun> CreateRunAsync(string builder, string repository, string dockerfile, string file, string? cachedTag, IReadOnlyDictionary<string, string>? environment, params string[] extraRegistries)
     {
-        var run = await WorkerRun.CreateAsync(p => p.Add(builder + ".tar.gz", Package(dockerfile, file)), repository: repository);
-        await FreshBuilder.ConfigureAsync(run, Path.Join(_root.FullName, builder), extraRegistries);
+        var run = await WorkerRun.CreateAsync(p => p.Add(builder + ".tar.gz", BuildPackages.TarGz(new Dictionary<string, string> { ["Dockerfile"] = dockerfile, ["file.txt"] = file }, FileTime)), repository: repository);
+        (await FreshBuilder.CreateAsync(Path.Join(_root.FullName, builder), [run.Services.Registry, .. extraRegistries])).ApplyTo(run.Environment);
         if (cachedTag is not null)
         {
             run.Manager.CachedTag = cachedTag;
@@ -233,27 +233,6 @@ public sealed class LayerCacheWorkerTests(ITestOutputHelper output) : IDisposabl
         }
 
         return steps;
-    }
-
-    /// <summary>Files with one fixed time: the reproducible timestamp (the newest file time) is the same for every build.</summary>
-    private static byte[] Package(string dockerfile, string file)
-    {
-        using var buffer = new MemoryStream();
-        using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
-        using (var writer = new TarWriter(gzip, TarEntryFormat.Pax))
-        {
-            foreach (var (name, content) in new[] { ("Dockerfile", dockerfile), ("file.txt", file) })
-            {
-                writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name)
-                {
-                    DataStream = new MemoryStream(Encoding.UTF8.GetBytes(content)),
-                    Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
-                    ModificationTime = FileTime,
-                });
-            }
-        }
-
-        return buffer.ToArray();
     }
 
     private static HttpClient Podman(string socket) => new(new SocketsHttpHandler

@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace QuayBuilder.Tests.EndToEnd;
 
@@ -15,19 +12,15 @@ namespace QuayBuilder.Tests.EndToEnd;
 /// </summary>
 internal sealed class NginxGrpcFront : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly NginxProcess _nginx;
 
-    private NginxGrpcFront(Process process, string directory, int port, string certificatePath)
+    private NginxGrpcFront(NginxProcess nginx, string certificatePath)
     {
-        _process = process;
-        Directory = directory;
-        Port = port;
+        _nginx = nginx;
         CertificatePath = certificatePath;
     }
 
-    public string Directory { get; }
-
-    public int Port { get; }
+    public int Port => _nginx.Port;
 
     /// <summary>SERVER for the worker: host:port of nginx's TLS listener.</summary>
     public string Address => $"127.0.0.1:{Port}";
@@ -35,13 +28,11 @@ internal sealed class NginxGrpcFront : IAsyncDisposable
     /// <summary>The self-signed certificate nginx serves, for TLS_CERT_PATH.</summary>
     public string CertificatePath { get; }
 
-    public string ErrorLog => File.Exists(Path.Join(Directory, "error.log")) ? File.ReadAllText(Path.Join(Directory, "error.log")) : string.Empty;
+    public string ErrorLog => _nginx.ErrorLog;
 
     public static async Task<NginxGrpcFront> StartAsync(int managerPort, TimeSpan? grpcReadTimeout = null)
     {
-        var nginx = new[] { "/usr/sbin/nginx", "/usr/bin/nginx" }.FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException("nginx is not installed: run scripts/prereqs (it installs Debian's nginx-light).");
-        var directory = System.IO.Directory.CreateTempSubdirectory("qb-nginx-").FullName;
+        var directory = NginxProcess.NewDirectory("qb-nginx-");
         var certificate = Path.Join(directory, "cert.pem");
         var key = Path.Join(directory, "key.pem");
         var openssl = await ProcessRunner.RunAsync("openssl",
@@ -50,27 +41,13 @@ internal sealed class NginxGrpcFront : IAsyncDisposable
              "-keyout", key, "-out", certificate], timeout: TimeSpan.FromSeconds(30));
         if (openssl.ExitCode != 0)
         {
+            Directory.Delete(directory, recursive: true);
             throw new InvalidOperationException($"openssl could not make a certificate: {openssl}");
         }
 
         int port = LoopbackPort.Free();
         var readTimeout = grpcReadTimeout is { } t ? $"grpc_read_timeout {t.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s;" : "# grpc_read_timeout: nginx's default, 60 s";
-        var user = Environment.UserName == "root" ? "user root;" : string.Empty;
-        File.WriteAllText(Path.Join(directory, "nginx.conf"), $$"""
-            {{user}}
-            daemon off;
-            worker_processes 1;
-            pid {{directory}}/nginx.pid;
-            error_log {{directory}}/error.log info;
-            events { worker_connections 256; }
-            http {
-                access_log {{directory}}/access.log;
-                client_body_temp_path {{directory}}/client_body;
-                proxy_temp_path {{directory}}/proxy;
-                fastcgi_temp_path {{directory}}/fastcgi;
-                uwsgi_temp_path {{directory}}/uwsgi;
-                scgi_temp_path {{directory}}/scgi;
-
+        var nginx = await NginxProcess.StartAsync(directory, port, $$"""
                 # The build manager's server block of Quay's conf/nginx/nginx.conf.jnj.
                 server {
                     server_name _;
@@ -88,63 +65,9 @@ internal sealed class NginxGrpcFront : IAsyncDisposable
                         {{readTimeout}}
                     }
                 }
-            }
             """);
-
-        var info = new ProcessStartInfo(nginx)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { "-p", directory, "-c", Path.Join(directory, "nginx.conf"), "-e", Path.Join(directory, "error.log") })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(info) ?? throw new InvalidOperationException("nginx did not start");
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var front = new NginxGrpcFront(process, directory, port, certificate);
-        var watch = Stopwatch.StartNew();
-        while (true)
-        {
-            if (process.HasExited)
-            {
-                var log = front.ErrorLog;
-                await front.DisposeAsync();
-                throw new InvalidOperationException($"nginx exited with {process.ExitCode} before it listened: {log}");
-            }
-
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, port);
-                return front;
-            }
-            catch (SocketException) when (watch.Elapsed < TimeSpan.FromSeconds(15))
-            {
-                await Task.Delay(100);
-            }
-        }
+        return new NginxGrpcFront(nginx, certificate);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            // SIGKILL for the master and its worker: nothing of nginx's needs to survive the test.
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-        try
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public ValueTask DisposeAsync() => _nginx.DisposeAsync();
 }

@@ -143,7 +143,7 @@ public sealed class ReproducibleImageTests : IAsyncLifetime
         var services = await TestServices.GetAsync();
         var older = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var newest = new DateTimeOffset(2022, 2, 3, 4, 5, 6, TimeSpan.Zero);
-        var package = TarGz(
+        var package = BuildPackages.TarGz(
             ("Dockerfile", $"FROM {services.BaseImage}\nLABEL org.opencontainers.image.created=declared-by-the-dockerfile\nCOPY data.txt /data.txt\n", older),
             ("data.txt", "data " + Guid.NewGuid().ToString("N") + "\n", newest),
             ("old.txt", "old\n", older));
@@ -169,7 +169,7 @@ public sealed class ReproducibleImageTests : IAsyncLifetime
     {
         var services = await TestServices.GetAsync();
         var old = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        var package = TarGz(("Dockerfile", $"FROM {services.BaseImage}\nENV SWITCHES=off-{Guid.NewGuid():N}\n", old));
+        var package = BuildPackages.TarGz(("Dockerfile", $"FROM {services.BaseImage}\nENV SWITCHES=off-{Guid.NewGuid():N}\n", old));
         await using var run = await WorkerRun.CreateAsync(p => p.Add("build.tar.gz", package));
         run.Environment["REPRODUCIBLE_TIMESTAMP"] = "false";
         run.Environment["PROVENANCE_LABELS"] = "false";
@@ -190,23 +190,11 @@ public sealed class ReproducibleImageTests : IAsyncLifetime
     private async Task<BuildRun> BuildAsync(string builder, string sha, string repository, string tag, bool debug = false)
     {
         var services = await TestServices.GetAsync();
-        var root = Directory.CreateDirectory(Path.Join(_root.FullName, builder)).FullName;
-        var runtimeDir = Directory.CreateDirectory(Path.Join(root, "xdg")).FullName;
-        var storageConf = Path.Join(root, "storage.conf");
-        await File.WriteAllTextAsync(storageConf, $"[storage]\ndriver = \"vfs\"\ngraphroot = \"{root}/storage\"\nrunroot = \"{root}/run\"\n");
-        var registriesConf = Path.Join(root, "registries.conf");
-        await File.WriteAllTextAsync(registriesConf, $"unqualified-search-registries = []\n[[registry]]\nlocation = \"{services.Registry}\"\ninsecure = true\n");
-        var containersConf = Path.Join(root, "containers.conf");
-        await File.WriteAllTextAsync(containersConf, "[engine]\nruntime = \"runc\"\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n[containers]\nnetns = \"host\"\n");
+        var builderHost = await FreshBuilder.CreateAsync(Path.Join(_root.FullName, builder), services.Registry);
 
         await using var run = await WorkerRun.CreateAsync(_ => "unused", tags: [tag], repository: repository);
         run.Manager.Pack.GitPackage = new BuildPack.Types.GitPackage { Url = UrlWithToken, Sha = sha };
-        run.Environment.Remove("DOCKER_HOST");
-        run.Environment["EXECUTOR"] = "kubernetesPodman";
-        run.Environment["XDG_RUNTIME_DIR"] = runtimeDir;
-        run.Environment["CONTAINERS_STORAGE_CONF"] = storageConf;
-        run.Environment["CONTAINERS_REGISTRIES_CONF"] = registriesConf;
-        run.Environment["CONTAINERS_CONF"] = containersConf;
+        builderHost.ApplyTo(run.Environment);
         if (debug)
         {
             run.Environment["DEBUG"] = "true";
@@ -242,26 +230,6 @@ public sealed class ReproducibleImageTests : IAsyncLifetime
         }
 
         return steps;
-    }
-
-    private static byte[] TarGz(params (string Name, string Content, DateTimeOffset Modified)[] files)
-    {
-        using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
-        using (var writer = new TarWriter(gzip, TarEntryFormat.Pax))
-        {
-            foreach (var (name, content, modified) in files)
-            {
-                writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name)
-                {
-                    DataStream = new MemoryStream(Encoding.UTF8.GetBytes(content)),
-                    Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
-                    ModificationTime = modified,
-                });
-            }
-        }
-
-        return output.ToArray();
     }
 
     private sealed record BuildRun(TestServices Services, Fakes.FakeBuildManager Manager, string Output);

@@ -21,25 +21,13 @@ public sealed class SelfStartedServiceTests : IDisposable
     public async Task Worker_WhenKubernetesPodmanAndNoSocket_StartsItsOwnServiceBuildsAndStopsIt()
     {
         var services = await TestServices.GetAsync();
-        var runtimeDir = Directory.CreateDirectory(Path.Join(_root.FullName, "xdg")).FullName;
-
         // What the builder image configures for the podman user: vfs storage, runc, and (here) the
         // loopback test registry as insecure. The worker's child podman inherits these.
-        var storageConf = Path.Join(_root.FullName, "storage.conf");
-        await File.WriteAllTextAsync(storageConf, $"[storage]\ndriver = \"vfs\"\ngraphroot = \"{_root.FullName}/storage\"\nrunroot = \"{_root.FullName}/run\"\n");
-        var registriesConf = Path.Join(_root.FullName, "registries.conf");
-        await File.WriteAllTextAsync(registriesConf, $"unqualified-search-registries = []\n[[registry]]\nlocation = \"{services.Registry}\"\ninsecure = true\n");
-        var containersConf = Path.Join(_root.FullName, "containers.conf");
-        await File.WriteAllTextAsync(containersConf, "[engine]\nruntime = \"runc\"\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n[containers]\nnetns = \"host\"\n");
+        var builder = await FreshBuilder.CreateAsync(_root.FullName, services.Registry);
 
         var package = BuildPackages.TarGz(new Dictionary<string, string> { ["Dockerfile"] = $"FROM {services.BaseImage}\nRUN echo built-by-own-service\n" });
         await using var run = await WorkerRun.CreateAsync(p => p.Add("build.tar.gz", package));
-        run.Environment.Remove("DOCKER_HOST");
-        run.Environment["EXECUTOR"] = "kubernetesPodman";
-        run.Environment["XDG_RUNTIME_DIR"] = runtimeDir;
-        run.Environment["CONTAINERS_STORAGE_CONF"] = storageConf;
-        run.Environment["CONTAINERS_REGISTRIES_CONF"] = registriesConf;
-        run.Environment["CONTAINERS_CONF"] = containersConf;
+        builder.ApplyTo(run.Environment);
 
         var result = await run.RunAsync();
 
@@ -49,7 +37,7 @@ public sealed class SelfStartedServiceTests : IDisposable
         Assert.Equal(["latest"], await new RegistryProbe(services.Registry).TagsAsync(run.Repository));
 
         // The service it started is gone with it.
-        var leftovers = await ProcessRunner.RunAsync("pgrep", ["-f", runtimeDir]);
+        var leftovers = await ProcessRunner.RunAsync("pgrep", ["-f", Path.Join(builder.Root, "xdg")]);
         Assert.True(leftovers.Stdout.Trim().Length == 0, $"podman service still running: {leftovers.Stdout}");
     }
 }
