@@ -127,28 +127,11 @@ public sealed class DockerApiClient : IContainerRuntime
         return summary.Digest;
     }
 
-    public async Task<ImageDetails?> InspectImageAsync(string nameOrId, CancellationToken ct)
-    {
-        var (status, body) = await _connection.SendShortAsync(
-            HttpMethod.Get, $"{Api}/images/{Name(nameOrId)}/json", $"Inspecting image {nameOrId}", HttpStatusCode.NotFound, ct)
-            .ConfigureAwait(false);
-        return status == HttpStatusCode.NotFound ? null : PodmanClient.ParseInspect(body, nameOrId);
-    }
+    public Task<ImageDetails?> InspectImageAsync(string nameOrId, CancellationToken ct) =>
+        ImageRequests.InspectAsync(_connection, Api, Name(nameOrId), nameOrId, ct);
 
-    public async Task<bool> RemoveImageAsync(string nameOrId, CancellationToken ct)
-    {
-        try
-        {
-            await _connection.SendShortAsync(
-                HttpMethod.Delete, $"{Api}/images/{Name(nameOrId)}", $"Removing image {nameOrId}", HttpStatusCode.NotFound, ct)
-                .ConfigureAwait(false);
-            return true;
-        }
-        catch (PodmanException e) when (e.StatusCode == (int)HttpStatusCode.Conflict)
-        {
-            return false;
-        }
-    }
+    public Task<bool> RemoveImageAsync(string nameOrId, CancellationToken ct) =>
+        ImageRequests.RemoveAsync(_connection, Api, Name(nameOrId), nameOrId, ct);
 
     public async Task PruneDanglingImagesAsync(CancellationToken ct)
     {

@@ -123,28 +123,11 @@ public sealed class PodmanClient : IContainerRuntime
     public Task<string?> PushAsync(string image, string destination, RegistryAuth? auth, Action<PodmanMessage> onMessage, CancellationToken ct) =>
         _compatible.PushAsync(image, destination, auth, onMessage, ct);
 
-    public async Task<ImageDetails?> InspectImageAsync(string nameOrId, CancellationToken ct)
-    {
-        var (status, body) = await _connection.SendShortAsync(
-            HttpMethod.Get, $"{Api}/images/{ImageName.ForPath(nameOrId)}/json", $"Inspecting image {nameOrId}", HttpStatusCode.NotFound, ct)
-            .ConfigureAwait(false);
-        return status == HttpStatusCode.NotFound ? null : ParseInspect(body, nameOrId);
-    }
+    public Task<ImageDetails?> InspectImageAsync(string nameOrId, CancellationToken ct) =>
+        ImageRequests.InspectAsync(_connection, Api, ImageName.ForPath(nameOrId), nameOrId, ct);
 
-    public async Task<bool> RemoveImageAsync(string nameOrId, CancellationToken ct)
-    {
-        try
-        {
-            await _connection.SendShortAsync(
-                HttpMethod.Delete, $"{Api}/images/{ImageName.ForPath(nameOrId)}", $"Removing image {nameOrId}", HttpStatusCode.NotFound, ct)
-                .ConfigureAwait(false);
-            return true;
-        }
-        catch (PodmanException e) when (e.StatusCode == (int)HttpStatusCode.Conflict)
-        {
-            return false;
-        }
-    }
+    public Task<bool> RemoveImageAsync(string nameOrId, CancellationToken ct) =>
+        ImageRequests.RemoveAsync(_connection, Api, ImageName.ForPath(nameOrId), nameOrId, ct);
 
     public async Task PruneDanglingImagesAsync(CancellationToken ct)
     {
