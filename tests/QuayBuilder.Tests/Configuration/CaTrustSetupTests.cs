@@ -112,4 +112,30 @@ public sealed class CaTrustSetupTests : IDisposable
 
         Assert.StartsWith("CA_CERT holds no PEM certificate", failure.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Apply_WhenSslCertFileIsTheSystemBundle_FindsNoExtraCa()
+    {
+        var (_, system) = Files();
+
+        // The system's CAs are compared only when a source holds certificates: here it does, and
+        // all of them are the system's.
+        var settings = Apply(Read(("SSL_CERT_FILE", system)), system);
+
+        Assert.Empty(settings.Build.Trust.Certificates);
+        Assert.Null(settings.Build.Trust.BundlePath);
+    }
+
+    [Fact]
+    public void Apply_WhenSslCertFileHoldsTheSystemBundleAndAnExtraCa_TrustsOnlyTheExtra()
+    {
+        var (pem, system) = Files();
+        var mixed = PathOf("mixed.crt");
+        File.WriteAllText(mixed, File.ReadAllText(system) + pem + "\n");
+
+        var settings = Apply(Read(("SSL_CERT_FILE", mixed)), system);
+
+        var extra = Assert.Single(settings.Build.Trust.Certificates);
+        Assert.Contains("quay private CA", extra.Subject, StringComparison.Ordinal);
+    }
 }
