@@ -28,7 +28,7 @@ internal sealed partial class BuildJob
             credentials[_spec.Registry] = new RegistryAuth(_spec.BaseImageUsername, _spec.BaseImagePassword);
         }
 
-        var provenance = Provenance.Create(source.Facts, source.DockerfileText, _options.Provenance, DateTimeOffset.UtcNow);
+        var provenance = Provenance.Create(source.Facts, source.Dockerfile, _options.Provenance, DateTimeOffset.UtcNow);
         foreach (var note in provenance.Notes)
         {
             Info(note);

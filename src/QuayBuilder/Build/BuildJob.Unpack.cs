@@ -57,7 +57,7 @@ internal sealed partial class BuildJob
             var context = BuildContextResolver.Resolve(source, _spec.Context, _spec.DockerfilePath);
             Info($"Build context: {Relative(source, context.ContextDirectory)}, Dockerfile: {Relative(source, context.DockerfilePath)}");
             var dockerfileText = await ReadDockerfileAsync(context.DockerfilePath, ct).ConfigureAwait(false);
-            return new UnpackedSource(context, DockerfileParser.Parse(dockerfileText), dockerfileText, facts);
+            return new UnpackedSource(context, DockerfileParser.Parse(dockerfileText), facts);
         }
         catch (SourceException e)
         {

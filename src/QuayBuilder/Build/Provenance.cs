@@ -27,11 +27,12 @@ internal sealed record Provenance(long? Timestamp, IReadOnlyList<KeyValuePair<st
     public const string RevisionLabel = "org.opencontainers.image.revision";
     public const string CreatedLabel = "org.opencontainers.image.created";
 
-    public static Provenance Create(SourceFacts source, string dockerfileText, ProvenanceOptions options, DateTimeOffset now)
+    public static Provenance Create(SourceFacts source, Dockerfile dockerfile, ProvenanceOptions options, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(dockerfile);
         ArgumentNullException.ThrowIfNull(options);
-        var finalStage = DockerfileFinalStage.Read(DockerfileParser.Parse(dockerfileText));
+        var finalStage = DockerfileFinalStage.Read(dockerfile);
         var notes = new List<string>();
 
         long? timestamp = null;

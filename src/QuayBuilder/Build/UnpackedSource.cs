@@ -3,7 +3,7 @@ using QuayBuilder.BuildContext;
 namespace QuayBuilder.Build;
 
 /// <summary>
-/// What UNPACKING hands the later phases: the resolved context, the Dockerfile (parsed, and its
-/// text for the provenance rules), and what the source says about itself (its time, URL, commit).
+/// What UNPACKING hands the later phases: the resolved context, the parsed Dockerfile (parsed once:
+/// the pull, the step headers and the provenance rules read it), and what the source says about itself.
 /// </summary>
-internal sealed record UnpackedSource(ResolvedContext Context, Dockerfile Dockerfile, string DockerfileText, SourceFacts Facts);
+internal sealed record UnpackedSource(ResolvedContext Context, Dockerfile Dockerfile, SourceFacts Facts);

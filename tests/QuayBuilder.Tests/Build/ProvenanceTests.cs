@@ -36,7 +36,7 @@ public sealed class ProvenanceTests
     [Fact]
     public void Create_WhenGitCommit_UsesTheCommitTimeAndLabelsSourceRevisionCreatedInThatOrder()
     {
-        var provenance = Provenance.Create(Git, "FROM busybox\nRUN true\n", ProvenanceOptions.Default, Now);
+        var provenance = Create(Git, "FROM busybox\nRUN true\n", ProvenanceOptions.Default, Now);
 
         Assert.Equal(1700000000, provenance.Timestamp);
         Assert.Equal("oci", provenance.ImageFormat);
@@ -59,7 +59,7 @@ public sealed class ProvenanceTests
     [InlineData("FROM busybox AS base\nLABEL org.opencontainers.image.source=x\nFROM base AS mid\nRUN true\nFROM mid\nRUN true\n")]
     public void Create_WhenTheFinalImagesDockerfileSetsTheSourceLabel_KeepsTheDockerfilesValue(string dockerfile)
     {
-        var provenance = Provenance.Create(Git, dockerfile, ProvenanceOptions.Default, Now);
+        var provenance = Create(Git, dockerfile, ProvenanceOptions.Default, Now);
 
         Assert.DoesNotContain(provenance.Labels, l => l.Key == Provenance.SourceLabel);
         Assert.Contains(provenance.Labels, l => l.Key == Provenance.RevisionLabel);
@@ -74,7 +74,7 @@ public sealed class ProvenanceTests
     [InlineData("FROM busybox\n# LABEL org.opencontainers.image.source=x\n")]
     public void Create_WhenOnlyAStageTheFinalImageDoesNotDescendFromSetsTheLabel_OursIsSet(string dockerfile)
     {
-        var provenance = Provenance.Create(Git, dockerfile, ProvenanceOptions.Default, Now);
+        var provenance = Create(Git, dockerfile, ProvenanceOptions.Default, Now);
 
         Assert.Contains(provenance.Labels, l => l.Key == Provenance.SourceLabel);
     }
@@ -85,7 +85,7 @@ public sealed class ProvenanceTests
     [InlineData("FROM busybox AS base\nONBUILD RUN true\nFROM base\nHEALTHCHECK NONE\n", "ONBUILD, HEALTHCHECK")]
     public void Create_WhenTheFinalImageNeedsTheDockerFormat_BuildsDockerAndSaysTheDigestWillDiffer(string dockerfile, string named)
     {
-        var provenance = Provenance.Create(Git, dockerfile, ProvenanceOptions.Default, Now);
+        var provenance = Create(Git, dockerfile, ProvenanceOptions.Default, Now);
 
         Assert.Equal("docker", provenance.ImageFormat);
         Assert.Equal(1700000000, provenance.Timestamp);
@@ -95,12 +95,12 @@ public sealed class ProvenanceTests
 
     [Fact]
     public void Create_WhenOnlyABuilderStageHasAHealthcheck_StaysOci() =>
-        Assert.Equal("oci", Provenance.Create(Git, "FROM busybox AS b\nHEALTHCHECK NONE\nFROM busybox\n", ProvenanceOptions.Default, Now).ImageFormat);
+        Assert.Equal("oci", Create(Git, "FROM busybox AS b\nHEALTHCHECK NONE\nFROM busybox\n", ProvenanceOptions.Default, Now).ImageFormat);
 
     [Fact]
     public void Create_WhenReproducibleTimestampIsOff_UsesTheClockAndTheDockerFormat()
     {
-        var provenance = Provenance.Create(Git, "FROM busybox\n", new ProvenanceOptions(ReproducibleTimestamp: false), Now);
+        var provenance = Create(Git, "FROM busybox\n", new ProvenanceOptions(ReproducibleTimestamp: false), Now);
 
         Assert.Null(provenance.Timestamp);
         Assert.Equal("docker", provenance.ImageFormat);
@@ -111,7 +111,7 @@ public sealed class ProvenanceTests
     [Fact]
     public void Create_WhenLabelsAreOff_SetsNoLabelButKeepsTheTimestamp()
     {
-        var provenance = Provenance.Create(Git, "FROM busybox\n", new ProvenanceOptions(Labels: false), Now);
+        var provenance = Create(Git, "FROM busybox\n", new ProvenanceOptions(Labels: false), Now);
 
         Assert.Empty(provenance.Labels);
         Assert.Equal(1700000000, provenance.Timestamp);
@@ -123,7 +123,7 @@ public sealed class ProvenanceTests
     {
         var package = new FetchedPackage("tar.gz", 10, 2) { NewestFileTime = new DateTimeOffset(2024, 1, 2, 3, 4, 5, 900, TimeSpan.Zero) };
 
-        var provenance = Provenance.Create(SourceFacts.FromPackage(package), "FROM busybox\n", ProvenanceOptions.Default, Now);
+        var provenance = Create(SourceFacts.FromPackage(package), "FROM busybox\n", ProvenanceOptions.Default, Now);
 
         Assert.Equal(new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.Zero).ToUnixTimeSeconds(), provenance.Timestamp);
         Assert.Equal([new(Provenance.CreatedLabel, "2024-01-02T03:04:05Z")], provenance.Labels);
@@ -133,7 +133,7 @@ public sealed class ProvenanceTests
     [Fact]
     public void Create_WhenBareDockerfile_HasNoSourceTimeAndSaysSo()
     {
-        var provenance = Provenance.Create(SourceFacts.FromPackage(new FetchedPackage("dockerfile", 10, 1)), "FROM busybox\n", ProvenanceOptions.Default, Now);
+        var provenance = Create(SourceFacts.FromPackage(new FetchedPackage("dockerfile", 10, 1)), "FROM busybox\n", ProvenanceOptions.Default, Now);
 
         Assert.Null(provenance.Timestamp);
         Assert.Equal("docker", provenance.ImageFormat);
@@ -145,7 +145,7 @@ public sealed class ProvenanceTests
     {
         var package = new FetchedPackage("tar", 1, 1) { NewestFileTime = new DateTimeOffset(1960, 1, 1, 0, 0, 0, TimeSpan.Zero) };
 
-        var provenance = Provenance.Create(SourceFacts.FromPackage(package), "FROM busybox\n", ProvenanceOptions.Default, Now);
+        var provenance = Create(SourceFacts.FromPackage(package), "FROM busybox\n", ProvenanceOptions.Default, Now);
 
         Assert.Equal(0, provenance.Timestamp);
         Assert.Contains(new KeyValuePair<string, string>(Provenance.CreatedLabel, "1970-01-01T00:00:00Z"), provenance.Labels);
@@ -156,9 +156,12 @@ public sealed class ProvenanceTests
     {
         var facts = SourceFacts.FromGit("https://host/repo$HOME.git", new GitCommitInfo(Sha, "s", "a") { CommitTime = CommitTime });
 
-        var provenance = Provenance.Create(facts, "FROM busybox\n", ProvenanceOptions.Default, Now);
+        var provenance = Create(facts, "FROM busybox\n", ProvenanceOptions.Default, Now);
 
         Assert.DoesNotContain(provenance.Labels, l => l.Key == Provenance.SourceLabel);
         Assert.Contains(provenance.Labels, l => l.Key == Provenance.RevisionLabel);
     }
+
+    private static Provenance Create(SourceFacts facts, string dockerfile, ProvenanceOptions options, DateTimeOffset now) =>
+        Provenance.Create(facts, DockerfileParser.Parse(dockerfile), options, now);
 }

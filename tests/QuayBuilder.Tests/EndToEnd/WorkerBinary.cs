@@ -3,7 +3,7 @@ namespace QuayBuilder.Tests.EndToEnd;
 /// <summary>
 /// The published native-AOT worker, which is what the end-to-end tests run (never `dotnet run`).
 /// QB_WORKER_BINARY names it (CI publishes it first); otherwise it is published once into
-/// artifacts/aot/ when missing or older than the sources.
+/// artifacts/aot/ by scripts/publish when missing or older than the sources.
 /// </summary>
 internal static class WorkerBinary
 {
@@ -34,10 +34,9 @@ internal static class WorkerBinary
         var binary = Path.Combine(output, "quay-builder");
         if (!File.Exists(binary) || File.GetLastWriteTimeUtc(binary) < NewestSource())
         {
-            var result = await ProcessRunner.RunAsync("dotnet",
-                ["publish", Path.Combine(RepositoryRoot.Path, "src", "QuayBuilder"), "-r", "linux-x64", "-c", "Release", "-p:PublishAot=true", "-o", output,
-                 "--artifacts-path", Path.Combine(RepositoryRoot.Path, "artifacts", "aot-build")],
-                timeout: TimeSpan.FromMinutes(8));
+            // scripts/publish restores first and publishes without restoring, as CI does: a
+            // `dotnet publish -r` of its own would rewrite the libraries' lock files.
+            var result = await ProcessRunner.RunAsync(Path.Combine(RepositoryRoot.Path, "scripts", "publish"), [], timeout: TimeSpan.FromMinutes(8));
             if (result.ExitCode != 0)
             {
                 throw new InvalidOperationException($"Publishing the AOT worker failed: {result}");
